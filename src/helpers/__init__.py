@@ -1,0 +1,1 @@
+"""Helpers for the Longgang street party-building report: one module per pipeline stage."""
