@@ -1,0 +1,130 @@
+"""Figures: a CJK font from requirements.txt, deterministic PNGs, charts labelled with their caveats."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from . import paths  # noqa: E402
+
+UNVERIFIED = "Figures as reported by the source, not verified."
+PNG_METADATA = {"Software": None}  # keep PNG bytes independent of anything but the drawing
+DPI = 110
+
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> Path:
+    """Noto Sans SC from the pylopdf-fonts-zh-cn wheel: installed by requirements.txt, never a system font."""
+    import pylopdf_fonts_zh_cn
+
+    path = Path(pylopdf_fonts_zh_cn.sans_path())
+    if not path.exists():
+        raise FileNotFoundError(f"CJK font missing at {path}: run `make report` to install requirements.txt")
+    return path
+
+
+@lru_cache(maxsize=1)
+def use_cjk_font() -> str:
+    """Register the CJK font with matplotlib and make it the default; return its family name."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams.update({"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"],
+                                "axes.unicode_minus": False, "svg.hashsalt": "longgang", "figure.dpi": DPI})
+    return family
+
+
+def save(fig: plt.Figure, name: str) -> Path:
+    """Write figures/<name>.png with stable bytes and close the figure."""
+    paths.ensure_dirs()
+    path = paths.FIGURES / f"{name}.png"
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata=PNG_METADATA)
+    plt.close(fig)
+    return path
+
+
+def barh(ax: plt.Axes, labels: list[str], values: list[float], color: str = "#b22222") -> None:
+    """Horizontal bars, largest at the top, values printed at the bar ends."""
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, values, color=color)
+    ax.set_yticks(y, labels)
+    for yi, v in zip(y, values):
+        ax.text(v, yi, f" {v:g}", va="center", fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, name: str = "top_terms_corpus") -> Path:
+    """The corpus's most frequent content terms (places left out), glossed where a gloss exists."""
+    use_cjk_font()
+    top = freqs[(freqs["scope"] == "ALL") & ~freqs["is_place"]].head(n)
+    labels = [f"{t} {gloss[t]}" if t in gloss else t for t in top["term"]]
+    fig, ax = plt.subplots(figsize=(7.5, 0.28 * n + 1))
+    barh(ax, [lab if len(lab) < 42 else lab[:40] + "…" for lab in labels], list(top["count"]))
+    ax.set_xlabel("occurrences in the cleaned corpus")
+    ax.set_title(f"The {n} most frequent terms of the corpus (stopwords and place names left out)", fontsize=10)
+    return save(fig, name)
+
+
+def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4,
+                    xlabel: str = "") -> Path:
+    """One small bar chart per street (label -> frame with 'term' and the value column)."""
+    use_cjk_font()
+    labels = list(frames)
+    nrows = max(1, -(-len(labels) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows), squeeze=False)
+    for ax, label in zip(axes.flat, labels):
+        top = frames[label].head(n)
+        barh(ax, list(top["term"]), [round(v, 1) for v in top[value]], color="#8b1a1a")
+        ax.set_title(label, fontsize=10)
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel(xlabel, fontsize=7)
+    for ax in list(axes.flat)[len(labels):]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return save(fig, name)
+
+
+def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height: int = 500) -> Path:
+    """A seeded word cloud (same PNG bytes on every build) in the CJK font."""
+    from wordcloud import WordCloud
+
+    ordered = dict(sorted(frequencies.items(), key=lambda kv: (-kv[1], kv[0])))
+    cloud = WordCloud(font_path=str(cjk_font_path()), width=width, height=height, background_color="white",
+                      random_state=42, prefer_horizontal=1.0, max_words=120, colormap="copper",
+                      collocations=False).generate_from_frequencies(ordered)
+    paths.ensure_dirs()
+    path = paths.FIGURES / f"{name}.png"
+    cloud.to_image().save(path, format="PNG", optimize=False)
+    return path
+
+
+def heatmap(matrix: pd.DataFrame, title: str, name: str, fmt: str = "{:.1f}", annotations: pd.DataFrame | None = None,
+            cmap: str = "Reds", xlabel: str = "", ylabel: str = "") -> Path:
+    """A labelled heatmap; annotations (same shape) can print counts in the cells instead of the values."""
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 2.5, 0.45 * matrix.shape[0] + 1.8))
+    image = ax.imshow(matrix.to_numpy(dtype=float), cmap=cmap, aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=9)
+    shown = annotations if annotations is not None else matrix
+    top = float(np.nanmax(matrix.to_numpy(dtype=float))) if matrix.size else 0
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            value = shown.iat[i, j]
+            text = fmt.format(value) if isinstance(value, (int, float, np.number)) else str(value)
+            dark = matrix.iat[i, j] > 0.6 * top
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    return save(fig, name)
