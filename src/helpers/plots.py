@@ -128,3 +128,32 @@ def heatmap(matrix: pd.DataFrame, title: str, name: str, fmt: str = "{:.1f}", an
     ax.set_ylabel(ylabel)
     fig.tight_layout()
     return save(fig, name)
+
+
+def similarity_dendrogram(similarity: pd.DataFrame, title: str, name: str) -> tuple[Path, list[str]]:
+    """Average-linkage dendrogram on 1 - cosine beside the similarity heatmap in leaf order; returns the order."""
+    from scipy.cluster.hierarchy import dendrogram, linkage
+    from scipy.spatial.distance import squareform
+
+    use_cjk_font()
+    distance = 1 - similarity.to_numpy(dtype=float)
+    np.fill_diagonal(distance, 0)
+    tree = linkage(squareform(np.clip(distance, 0, None), checks=False), method="average")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.42 * len(similarity) + 2), gridspec_kw={"width_ratios": [1, 1.6]})
+    leaves = dendrogram(tree, labels=list(similarity.index), orientation="left", ax=left, color_threshold=0,
+                        above_threshold_color="#8b1a1a")["ivl"]
+    left.set_xlabel("1 − cosine similarity")
+    left.spines[["top", "right"]].set_visible(False)
+    order = leaves[::-1]
+    ordered = similarity.loc[order, order]
+    image = right.imshow(ordered.to_numpy(dtype=float), cmap="Reds", vmin=0, vmax=max(0.01, float(np.nanmax(ordered.where(~np.eye(len(order), dtype=bool))))))
+    right.set_xticks(range(len(order)), order, rotation=45, ha="right")
+    right.set_yticks(range(len(order)), order)
+    for i in range(len(order)):
+        for j in range(len(order)):
+            if i != j:
+                right.text(j, i, f"{ordered.iat[i, j]:.2f}", ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=right, shrink=0.8)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return save(fig, name), order

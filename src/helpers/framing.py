@@ -1,0 +1,249 @@
+"""Framing: a codebook as data, coded hits with evidence (KWIC), slogans and formulas, street similarity."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import paths
+
+CODEBOOK = paths.RESOURCES / "codebook.yaml"
+THIN_EVIDENCE = 3  # fewer hits than this in a cell: shown, but marked as thin
+
+
+@dataclass(frozen=True)
+class Code:
+    """One frame or task domain of the codebook."""
+    kind: str
+    code: str
+    name: str
+    definition: str
+    terms: dict[str, str]
+    patterns: dict[str, str]
+
+    def regex(self) -> re.Pattern[str]:
+        """One alternation of all terms (longest first) and patterns."""
+        literals = [re.escape(t) for t in sorted(self.terms, key=lambda t: (-len(t), t))]
+        return re.compile("|".join(literals + list(self.patterns)))
+
+
+class CodebookError(ValueError):
+    """A codebook that would give wrong counts (empty code, duplicated term, broken pattern)."""
+
+
+def load_codebook(path: Path = CODEBOOK) -> list[Code]:
+    """Read and validate the codebook: frames first, then tasks, in file order."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    codes = []
+    for kind in ("frames", "tasks"):
+        for entry in data.get(kind) or []:
+            codes.append(Code(kind.rstrip("s"), entry["code"], entry["name"], entry.get("definition", ""),
+                              {str(k): str(v) for k, v in (entry.get("terms") or {}).items()},
+                              {str(k): str(v) for k, v in (entry.get("patterns") or {}).items()}))
+    validate(codes, set((data.get("shared_terms") or {}).keys()))
+    return codes
+
+
+def validate(codes: list[Code], shared: set[str]) -> None:
+    """No empty code, no code defined twice, every pattern compiles, no term in two codes of one kind unless shared."""
+    seen_codes, owner = set(), {}
+    for code in codes:
+        if not code.terms and not code.patterns:
+            raise CodebookError(f"{code.kind} '{code.code}' has no terms or patterns")
+        if code.code in seen_codes:
+            raise CodebookError(f"code '{code.code}' is defined twice")
+        seen_codes.add(code.code)
+        for pattern in code.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise CodebookError(f"{code.code}: pattern {pattern!r} does not compile: {exc}") from exc
+        for term in code.terms:
+            other = owner.get((code.kind, term))
+            if other and term not in shared:
+                raise CodebookError(f"term '{term}' is in both {other} and {code.code}; list it under shared_terms if intended")
+            owner[(code.kind, term)] = code.code
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One coded span of a text."""
+    kind: str
+    code: str
+    start: int
+    end: int
+    term: str
+
+
+def code_hits(text: str, codes: list[Code]) -> list[Hit]:
+    """Coded spans of text; within a kind, overlapping matches go to the longest (then the earlier code)."""
+    hits = []
+    for kind in ("frame", "task"):
+        candidates = [(m.start(), m.end(), code.code, m.group(0))
+                      for order, code in enumerate(c for c in codes if c.kind == kind)
+                      for m in code.regex().finditer(text) if m.end() > m.start()]
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+        taken = np.zeros(len(text) + 1, dtype=bool)
+        for start, end, code, term in candidates:
+            if not taken[start:end].any():
+                taken[start:end] = True
+                hits.append(Hit(kind, code, start, end, term))
+    return sorted(hits, key=lambda h: (h.start, h.kind))
+
+
+def kwic(text: str, start: int, end: int, width: int = 18) -> tuple[str, str, str]:
+    """Keyword in context: (left, keyword, right), newlines shown as spaces."""
+    flat = lambda s: s.replace("\n", " ")  # noqa: E731
+    return flat(text[max(start - width, 0):start]), text[start:end], flat(text[end:end + width])
+
+
+def coded_segments(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
+    """One row per hit, with its segment, street and KWIC evidence."""
+    rows = []
+    for seg in segments.itertuples():
+        for hit in code_hits(seg.text, codes):
+            left, keyword, right = kwic(seg.text, hit.start, hit.end)
+            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "kind": hit.kind,
+                         "code": hit.code, "term": hit.term, "left": left, "keyword": keyword, "right": right})
+    return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "kind", "code", "term", "left", "keyword", "right"])
+
+
+def comparison_units(segments: pd.DataFrame) -> pd.DataFrame:
+    """Which unit each segment is profiled in: like is compared with like.
+
+    speeches: one unit per street speech; single-street documents: one unit per document; district documents:
+    one unit per document with no street (paragraph mentions of a street stay in their document's unit).
+    """
+    def unit(row: pd.Series) -> tuple[str, str]:
+        if row["genre"] == "speech excerpt" and row["street"]:
+            return "speeches", row["street"]
+        if row["attribution"] == "document":
+            return "single-street documents", f"{row['street']} ({row['doc_id'][:3]}, {row['genre']})"
+        return "district and other documents", f"{row['doc_id'][:3]} ({row['genre']})"
+    labels = segments.apply(unit, axis=1, result_type="expand")
+    return segments.assign(comparison=labels[0], unit=labels[1])
+
+
+def framing_table(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
+    """framing.csv: per unit and code, hits, rate per 1,000 characters, share of the unit's hits of that kind."""
+    units = comparison_units(segments)
+    sizes = units.groupby(["comparison", "unit"], sort=False).agg(street=("street", "first"), n_chars=("n_chars", "sum"),
+                                                                    doc_ids=("doc_id", lambda d: " ".join(sorted(set(d)))))
+    unit_of = units.set_index("segment_id")[["comparison", "unit"]]
+    counted = hits.join(unit_of, on="segment_id").groupby(["comparison", "unit", "kind", "code"]).size()
+    rows = []
+    for (comparison, unit), info in sizes.iterrows():
+        for code in codes:
+            n = int(counted.get((comparison, unit, code.kind, code.code), 0))
+            rows.append({"comparison": comparison, "unit": unit, "street": info["street"] if comparison != "district and other documents" else "",
+                         "doc_ids": info["doc_ids"], "kind": code.kind, "code": code.code, "name": code.name, "hits": n,
+                         "n_chars": int(info["n_chars"]), "rate_per_1k": round(1000 * n / max(info["n_chars"], 1), 3)})
+    frame = pd.DataFrame(rows)
+    totals = frame.groupby(["comparison", "unit", "kind"])["hits"].transform("sum")
+    frame["share"] = (frame["hits"] / totals.where(totals > 0)).fillna(0).round(4)
+    frame["thin_evidence"] = frame["hits"] < THIN_EVIDENCE
+    return frame
+
+
+def street_profiles(framing: pd.DataFrame, segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
+    """street_profiles.csv: each speech's showcased task and two strongest frames, with counts and a KWIC example."""
+    names = {c.code: c.name for c in codes}
+    speeches = framing[framing["comparison"] == "speeches"]
+    rows = []
+    for unit, frame in speeches.groupby("unit", sort=False):
+        tasks = frame[frame["kind"] == "task"].sort_values("hits", ascending=False, kind="stable")
+        frames = frame[frame["kind"] == "frame"].sort_values("hits", ascending=False, kind="stable")
+        seg = segments[(segments["genre"] == "speech excerpt") & (segments["street"] == unit)].iloc[0]
+        task = tasks.iloc[0]
+        task_hits = hits[(hits["segment_id"] == seg["segment_id"]) & (hits["code"] == task["code"])]
+        top_terms = Counter(task_hits["term"]).most_common(3)
+        example = task_hits.iloc[0] if len(task_hits) else None
+        rows.append({
+            "street": unit, "speaker": seg["speaker"], "n_chars": int(frame["n_chars"].iloc[0]),
+            "showcased_task": names[task["code"]] if task["hits"] else "", "task_code": task["code"] if task["hits"] else "",
+            "task_hits": int(task["hits"]), "task_terms": "、".join(f"{t}×{n}" for t, n in top_terms),
+            "second_task": names[tasks.iloc[1]["code"]] if tasks.iloc[1]["hits"] else "", "second_task_hits": int(tasks.iloc[1]["hits"]),
+            "frame_1": names[frames.iloc[0]["code"]], "frame_1_hits": int(frames.iloc[0]["hits"]),
+            "frame_1_rate": frames.iloc[0]["rate_per_1k"],
+            "frame_2": names[frames.iloc[1]["code"]], "frame_2_hits": int(frames.iloc[1]["hits"]),
+            "frame_2_rate": frames.iloc[1]["rate_per_1k"],
+            "thin_evidence": bool(task["hits"] < THIN_EVIDENCE or frames.iloc[1]["hits"] < THIN_EVIDENCE),
+            "evidence": "" if example is None else f"…{example['left']}【{example['keyword']}】{example['right']}…",
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- slogans and formulas
+SLOGAN_PATTERNS = [
+    ("numbered formula", re.compile(r"(?<![\d.+])\d+(?:\s*[+＋]\s*\d+)+(?:\s*[、，]\s*[\u4e00-\u9fff][+＋][\u4e00-\u9fff])*(?![\d.])")),
+    ("numbered formula", re.compile(r"[\u4e00-\u9fff][+＋][\u4e00-\u9fff](?:、[\u4e00-\u9fff][+＋][\u4e00-\u9fff])+")),
+    ("party-building-plus", re.compile(r"党建\s*[+＋]\s*[\u4e00-\u9fff]{0,8}")),
+    ("numbered phrase", re.compile(r"(?<=“)[一二三四五六七八九十两]+(?:个|项|大|种|化|双)[\u4e00-\u9fff]{1,4}(?=”)|[一二三四五六七八九十两](?:个|项|大)(?:引领|意识|自信|维护|覆盖|高地|保障|改革|权力|环节)")),
+    ("one-core formula", re.compile(r"一(?![年个些点次天月周倍半直])[\u4e00-\u9fff]多[\u4e00-\u9fff](?![时来])")),
+    ("quoted slogan", re.compile(r"(?<=“)[^“”\n]{2,24}(?=”)")),
+]
+
+
+def find_slogans(text: str) -> list[tuple[str, str, int]]:
+    """(kind, slogan, position) for numbered formulas, 党建+X, numbered phrases and quoted slogans.
+
+    A quoted span that is itself a formula is reported once, as the formula."""
+    found, covered = [], []
+    for kind, pattern in SLOGAN_PATTERNS:
+        for m in pattern.finditer(text):
+            span = (m.start(), m.end())
+            if any(s <= span[0] and span[1] <= e for s, e in covered):
+                continue  # part of a formula already found (白+黑 inside 5+2、白+黑、晴+雨)
+            if kind == "quoted slogan" and re.fullmatch(r"[\d\s+＋、]+", m.group(0)):
+                continue
+            covered.append(span)
+            found.append((kind, re.sub(r"\s+", "", m.group(0)), m.start()))
+    return sorted(found, key=lambda f: (f[2], f[0]))
+
+
+def sentence_at(text: str, position: int) -> str:
+    """The sentence (between 。！？；or line breaks) that contains position."""
+    start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
+    ends = [i for i in (text.find(c, position) for c in "。！？；\n") if i >= 0]
+    return text[start:(min(ends) + 1 if ends else len(text))].strip()
+
+
+def slogan_table(segments: pd.DataFrame) -> pd.DataFrame:
+    """slogans.csv: every slogan or formula with its segment, street and sentence."""
+    rows = [{"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "genre": seg.genre, "kind": kind,
+             "slogan": slogan, "sentence": sentence_at(seg.text, pos)}
+            for seg in segments.itertuples() for kind, slogan, pos in find_slogans(seg.text)]
+    return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "genre", "kind", "slogan", "sentence"])
+
+
+# ---------------------------------------------------------------- similarity
+def tfidf_matrix(docs: dict[str, list[str]]) -> pd.DataFrame:
+    """TF-IDF (raw counts × log(N / df) + 1, rows L2-normalised) over the given token lists."""
+    vocab = sorted({t for toks in docs.values() for t in toks})
+    index = {t: i for i, t in enumerate(vocab)}
+    counts = np.zeros((len(docs), len(vocab)))
+    for r, toks in enumerate(docs.values()):
+        for t, n in Counter(toks).items():
+            counts[r, index[t]] = n
+    df = (counts > 0).sum(axis=0)
+    weights = counts * (np.log(len(docs) / df) + 1)
+    norms = np.linalg.norm(weights, axis=1, keepdims=True)
+    return pd.DataFrame(weights / np.where(norms == 0, 1, norms), index=list(docs), columns=vocab)
+
+
+def cosine_similarity(tfidf: pd.DataFrame) -> pd.DataFrame:
+    """Cosine similarity between the rows of an L2-normalised matrix."""
+    sims = tfidf.to_numpy() @ tfidf.to_numpy().T
+    return pd.DataFrame(np.round(sims, 4), index=tfidf.index, columns=tfidf.index)
+
+
+def shared_terms(tfidf: pd.DataFrame, a: str, b: str, n: int = 4) -> list[str]:
+    """The terms that contribute most to the similarity of rows a and b."""
+    contribution = tfidf.loc[a] * tfidf.loc[b]
+    top = contribution[contribution > 0].sort_values(ascending=False, kind="stable")
+    return list(top.index[:n])
