@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 
 from . import paths
+from .segmentation import sentence_at
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
 THIN_EVIDENCE = 3  # fewer hits than this in a cell: shown, but marked as thin
@@ -204,13 +205,6 @@ def find_slogans(text: str) -> list[tuple[str, str, int]]:
             covered.append(span)
             found.append((kind, re.sub(r"\s+", "", m.group(0)), m.start()))
     return sorted(found, key=lambda f: (f[2], f[0]))
-
-
-def sentence_at(text: str, position: int) -> str:
-    """The sentence (between 。！？；or line breaks) that contains position."""
-    start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
-    ends = [i for i in (text.find(c, position) for c in "。！？；\n") if i >= 0]
-    return text[start:(min(ends) + 1 if ends else len(text))].strip()
 
 
 def slogan_table(segments: pd.DataFrame) -> pd.DataFrame:

@@ -157,3 +157,62 @@ def similarity_dendrogram(similarity: pd.DataFrame, title: str, name: str) -> tu
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return save(fig, name), order
+
+
+def caveat(fig: plt.Figure, text: str = UNVERIFIED) -> None:
+    """The footnote every chart of reported figures carries."""
+    fig.text(0.01, -0.02, text, fontsize=8, style="italic", color="#555555", ha="left", va="top")
+
+
+def stacked_counts(table: pd.DataFrame, title: str, name: str, xlabel: str) -> Path:
+    """Rows stacked by column (e.g. streets × categories), with the row totals printed."""
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(table) + 1.6))
+    left = np.zeros(len(table))
+    colors = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(table.columns), 2)))
+    y = np.arange(len(table))[::-1]
+    for color, column in zip(colors, table.columns):
+        ax.barh(y, table[column].to_numpy(), left=left, color=color, label=column)
+        left += table[column].to_numpy()
+    for yi, total in zip(y, left):
+        ax.text(total, yi, f" {int(total)}", va="center", fontsize=8)
+    ax.set_yticks(y, table.index)
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=7, ncol=2, loc="lower right", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title, fontsize=10)
+    caveat(fig)
+    fig.tight_layout()
+    return save(fig, name)
+
+
+def dot_chart(labels: list[str], values: list[float], markers: list[str], title: str, name: str, xlabel: str) -> Path:
+    """One dot per value (a rate), its label on the left; markers show qualifiers (> at least, ~ about)."""
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(labels) + 1.6))
+    y = np.arange(len(labels))[::-1]
+    for yi, value, marker in zip(y, values, markers):
+        ax.plot([0, value], [yi, yi], color="#dddddd", lw=1, zorder=1)
+        ax.scatter([value], [yi], marker=marker, color="#8b1a1a", zorder=2, s=30)
+        ax.text(value, yi, f"  {value:g}", va="center", fontsize=7)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(0, max(values + [100]) * 1.12)
+    ax.set_xlabel(xlabel)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title, fontsize=10)
+    caveat(fig, UNVERIFIED + "  ▶ = 'at least' (以上, 超过), ◆ = 'about' (约, 近), ● = as stated.")
+    fig.tight_layout()
+    return save(fig, name)
+
+
+def largest_figures(labels: list[str], values: list[float], title: str, name: str, xlabel: str) -> Path:
+    """The largest counts on a log scale, labelled with what they count."""
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(labels) + 1.6))
+    barh(ax, labels, values, color="#5b3a29")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    caveat(fig)
+    fig.tight_layout()
+    return save(fig, name)

@@ -64,6 +64,13 @@ def single_street(text: str) -> str:
     return streets.pop() if len(streets) == 1 else ""
 
 
+def sentence_at(text: str, position: int) -> str:
+    """The sentence (between 。！？；or line breaks) that contains position."""
+    start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
+    ends = [i for i in (text.find(c, position) for c in "。！？；\n") if i >= 0]
+    return text[start:(min(ends) + 1 if ends else len(text))].strip()
+
+
 def infer_genre(text: str) -> str:
     """A genre guess for a document without a manifest row."""
     head = text[:300]
