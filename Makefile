@@ -25,14 +25,7 @@ $(STAMP): requirements.txt pyproject.toml
 report: $(STAMP)
 	@mkdir -p build/notebooks
 	@echo "corpus: $(CORPUS)"
-	@total_start=$$EPOCHREALTIME; \
-	for nb in $(NOTEBOOKS); do \
-	  start=$$EPOCHREALTIME; \
-	  $(VENV)/bin/jupyter nbconvert --to html --execute --log-level=WARN \
-	    --ExecutePreprocessor.timeout=600 --output-dir build/notebooks "$$nb" || exit 1; \
-	  awk -v a=$$start -v b=$$EPOCHREALTIME -v n=$$(basename $$nb) 'BEGIN{printf "  %-28s %6.1f s\n", n, b-a}'; \
-	done; \
-	awk -v a=$$total_start -v b=$$EPOCHREALTIME 'BEGIN{printf "  %-28s %6.1f s\n", "total", b-a}'
+	$(PY) -m helpers.run_notebooks build/notebooks $(NOTEBOOKS)
 	@echo "report: build/report.html"
 
 test: $(STAMP)

@@ -1,6 +1,9 @@
 """Figures: a CJK font from requirements.txt, deterministic PNGs, charts labelled with their caveats."""
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +44,38 @@ def use_cjk_font() -> str:
     return family
 
 
+def _fingerprint(value: object) -> str:
+    """A stable text form of a drawing input (tables by content, dicts in key order)."""
+    if isinstance(value, pd.DataFrame):
+        return value.to_csv(lineterminator="\n")
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_fingerprint(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_fingerprint(v) for v in value) + "]"
+    return repr(value)
+
+
+def cached_figure(draw):
+    """Skip redrawing figures/<name>.png when its inputs and this module's code are unchanged (warm builds)."""
+    signature = inspect.signature(draw)
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        name = bound.arguments["name"]
+        key = hashlib.sha256((Path(__file__).read_text(encoding="utf-8") + draw.__name__ +
+                              _fingerprint(dict(bound.arguments))).encode("utf-8")).hexdigest()
+        path, stamp = paths.FIGURES / f"{name}.png", paths.CACHE / "figures" / f"{name}.key"
+        if path.exists() and stamp.exists() and stamp.read_text() == key:
+            return path
+        result = draw(*args, **kwargs)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key)
+        return result
+    return wrapper
+
+
 def save(fig: plt.Figure, name: str) -> Path:
     """Write figures/<name>.png with stable bytes and close the figure."""
     paths.ensure_dirs()
@@ -60,6 +95,7 @@ def barh(ax: plt.Axes, labels: list[str], values: list[float], color: str = "#b2
     ax.spines[["top", "right"]].set_visible(False)
 
 
+@cached_figure
 def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, name: str = "top_terms_corpus") -> Path:
     """The corpus's most frequent content terms (places left out), glossed where a gloss exists."""
     use_cjk_font()
@@ -72,6 +108,7 @@ def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, nam
     return save(fig, name)
 
 
+@cached_figure
 def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4,
                     xlabel: str = "") -> Path:
     """One small bar chart per street (label -> frame with 'term' and the value column)."""
@@ -92,6 +129,7 @@ def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, nam
     return save(fig, name)
 
 
+@cached_figure
 def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height: int = 500) -> Path:
     """A seeded word cloud (same PNG bytes on every build) in the CJK font."""
     from wordcloud import WordCloud
@@ -106,6 +144,7 @@ def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height:
     return path
 
 
+@cached_figure
 def heatmap(matrix: pd.DataFrame, title: str, name: str, fmt: str = "{:.1f}", annotations: pd.DataFrame | None = None,
             cmap: str = "Reds", xlabel: str = "", ylabel: str = "") -> Path:
     """A labelled heatmap; annotations (same shape) can print counts in the cells instead of the values."""
@@ -164,6 +203,7 @@ def caveat(fig: plt.Figure, text: str = UNVERIFIED) -> None:
     fig.text(0.01, -0.02, text, fontsize=8, style="italic", color="#555555", ha="left", va="top")
 
 
+@cached_figure
 def stacked_counts(table: pd.DataFrame, title: str, name: str, xlabel: str) -> Path:
     """Rows stacked by column (e.g. streets × categories), with the row totals printed."""
     use_cjk_font()
@@ -186,6 +226,7 @@ def stacked_counts(table: pd.DataFrame, title: str, name: str, xlabel: str) -> P
     return save(fig, name)
 
 
+@cached_figure
 def dot_chart(labels: list[str], values: list[float], markers: list[str], title: str, name: str, xlabel: str) -> Path:
     """One dot per value (a rate), its label on the left; markers show qualifiers (> at least, ~ about)."""
     use_cjk_font()
@@ -205,6 +246,7 @@ def dot_chart(labels: list[str], values: list[float], markers: list[str], title:
     return save(fig, name)
 
 
+@cached_figure
 def largest_figures(labels: list[str], values: list[float], title: str, name: str, xlabel: str) -> Path:
     """The largest counts on a log scale, labelled with what they count."""
     use_cjk_font()

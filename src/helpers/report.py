@@ -1,8 +1,18 @@
-"""Turning tables into reader-facing prose and HTML: every corpus string is escaped on the way."""
+"""The reader's report: one self-contained HTML file (figures and a CJK font subset embedded, no external
+script or stylesheet), assembled from the build tables; every corpus string is escaped on the way in."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import io
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
 
@@ -18,3 +28,341 @@ def md(template: str, **values: object):
 
     safe = {k: (v if isinstance(v, (int, float)) else esc(v)) for k, v in values.items()}
     return Markdown(template.format(**safe))
+
+
+def h(value: object) -> str:
+    """HTML-escape any value for the report."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:.6g}"
+    return html.escape(str(value), quote=True)
+
+
+# ---------------------------------------------------------------- building blocks
+def figure(name: str, caption: str, alt: str | None = None) -> str:
+    """An embedded PNG from figures/ (data URI), or a note if the figure was not drawn."""
+    path = paths.FIGURES / f"{name}.png"
+    if not path.exists():
+        return f'<p class="note">(No figure "{h(name)}": not enough data in this corpus.)</p>'
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{h(alt or caption)}">'
+            f"<figcaption>{h(caption)}</figcaption></figure>")
+
+
+def table(df: pd.DataFrame, table_id: str = "", searchable: bool = False, max_rows: int | None = None, caption: str = "") -> str:
+    """An escaped HTML table; searchable ones get a filter box and sortable headers (inline script, offline)."""
+    shown = df if max_rows is None else df.head(max_rows)
+    head = "".join(f"<th>{h(c)}</th>" for c in shown.columns)
+    body = "\n".join("<tr>" + "".join(f"<td>{h(v)}</td>" for v in row) + "</tr>" for row in shown.itertuples(index=False))
+    more = f'<p class="note">Showing {len(shown)} of {len(df)} rows; the full table is build/tables.</p>' if len(shown) < len(df) else ""
+    search = (f'<input class="filter" type="search" placeholder="Filter {len(shown)} rows…" data-table="{h(table_id)}" '
+              f'aria-label="Filter table">') if searchable else ""
+    cap = f"<caption>{h(caption)}</caption>" if caption else ""
+    sortable = ' class="sortable"' if searchable else ""
+    return (f'{search}<div class="scroll"><table id="{h(table_id)}"{sortable}>{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>\n{body}\n</tbody></table></div>{more}")
+
+
+def bullet_list(items: list[str]) -> str:
+    """A <ul> of items that are already HTML (escaped where they hold corpus text)."""
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+@dataclass
+class Section:
+    """One titled part of the report."""
+    anchor: str
+    title: str
+    parts: list[str] = field(default_factory=list)
+
+    def html(self) -> str:
+        """The section as HTML."""
+        return f'<section id="{h(self.anchor)}"><h2>{h(self.title)}</h2>\n' + "\n".join(self.parts) + "</section>"
+
+
+# ---------------------------------------------------------------- the font
+def font_face(text: str) -> str:
+    """An @font-face rule with Noto Sans SC cut down to the characters the report uses (WOFF, base64)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .plots import cjk_font_path
+
+    chars = "".join(sorted({c for c in text if ord(c) > 0x2E7F}))
+    key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:16]
+    cached = paths.CACHE / f"font-{key}.woff"
+    if not cached.exists():
+        options = subset.Options()
+        options.flavor, options.hinting, options.desubroutinize = "woff", False, True
+        font = TTFont(str(cjk_font_path()), recalcTimestamp=False)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=chars)
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        paths.CACHE.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(buffer.getvalue())
+    data = base64.b64encode(cached.read_bytes()).decode("ascii")
+    return f'@font-face{{font-family:"Report CJK";src:url(data:font/woff;base64,{data}) format("woff");}}'
+
+
+STYLE = """
+body{font-family:"Report CJK","Noto Sans SC","Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+max-width:1100px;margin:0 auto;padding:1.5rem 2rem 4rem;line-height:1.6;color:#222;background:#fff}
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{border-bottom:2px solid #8b1a1a;padding-bottom:.2rem;margin-top:2.5rem}
+h3{margin-top:1.6rem}.subtitle{color:#555;margin-top:0}
+nav.toc{background:#f7f3f0;padding:.6rem 1.2rem;border-radius:6px}nav.toc ol{margin:.3rem 0}
+.findings li{margin:.35rem 0}.note{color:#666;font-size:.9rem}.caveat{font-style:italic;color:#7a1f1f}
+figure{margin:1rem 0;text-align:center}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.88rem;color:#555}
+.scroll{max-height:32rem;overflow:auto;border:1px solid #ddd;margin:.4rem 0 1rem}
+table{border-collapse:collapse;font-size:.85rem;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:.25rem .45rem;
+text-align:left;vertical-align:top}thead th{position:sticky;top:0;background:#f2ebe7;cursor:default}
+table.sortable thead th{cursor:pointer}caption{text-align:left;font-weight:bold;padding:.3rem}
+input.filter{width:60%;padding:.3rem .5rem;margin-top:.4rem;font:inherit}
+mark{background:#ffe08a}.kw{font-weight:bold;color:#8b1a1a}
+"""
+
+# Our own code, not corpus text: filter rows and sort by a clicked header. Works offline.
+SCRIPT = """
+document.querySelectorAll('input.filter').forEach(function(box){box.addEventListener('input',function(){
+var q=box.value.toLowerCase();var rows=document.getElementById(box.dataset.table).tBodies[0].rows;
+for(var i=0;i<rows.length;i++){rows[i].style.display=rows[i].textContent.toLowerCase().indexOf(q)>=0?'':'none';}});});
+document.querySelectorAll('table.sortable').forEach(function(t){t.tHead.rows[0].querySelectorAll('th').forEach(function(th,col){
+th.addEventListener('click',function(){var body=t.tBodies[0];var rows=Array.prototype.slice.call(body.rows);
+var asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';rows.sort(function(a,b){var x=a.cells[col].textContent,y=b.cells[col].textContent;
+var nx=parseFloat(x.replace(/,/g,'')),ny=parseFloat(y.replace(/,/g,''));var r=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y,'zh');
+return asc?r:-r;});rows.forEach(function(r){body.appendChild(r);});});});});
+"""
+
+
+def page(title: str, subtitle: str, findings: list[str], sections: list[Section], embed_font: bool = True) -> str:
+    """The whole HTML document."""
+    toc = "".join(f'<li><a href="#{h(s.anchor)}">{h(s.title)}</a></li>' for s in sections)
+    body = (f"<h1>{h(title)}</h1><p class=\"subtitle\">{h(subtitle)}</p>"
+            f'<section id="findings"><h2>Key findings</h2><ol class="findings">{"".join(f"<li>{f}</li>" for f in findings)}</ol></section>'
+            f'<nav class="toc"><strong>Contents</strong><ol>{toc}</ol></nav>' + "\n".join(s.html() for s in sections))
+    font = font_face(re.sub(r"<[^>]+>|data:[^\"']+", "", body)) if embed_font else ""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{h(title)}</title>'
+            f"<style>{font}{STYLE}</style></head><body>\n{body}\n<script>{SCRIPT}</script></body></html>\n")
+
+
+def write_report(document: str, path: Path | None = None) -> Path:
+    """Write build/report.html."""
+    path = path or paths.REPORT_HTML
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- the sections, from the tables
+def load_tables() -> dict[str, pd.DataFrame]:
+    """Every table the report reads (written by notebooks 01-04)."""
+    from .tables import read_table
+
+    names = ["documents", "segments", "cleaning_summary", "term_frequencies", "keyness", "framing", "street_profiles",
+             "framing_evidence", "slogans", "similarity", "metrics"]
+    return {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
+
+
+def street_label(street: str) -> str:
+    """平湖 Pinghu."""
+    from .segmentation import STREET_ENGLISH
+
+    return f"{street} {STREET_ENGLISH.get(street, '')}".strip() if street else "(none)"
+
+
+def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
+    """Five to seven findings, every number read from the tables (escaped HTML)."""
+    from collections import Counter
+
+    docs, segs = t["documents"], t["segments"]
+    accepted = docs[docs["rejected"].astype(str) != "True"]
+    speeches = segs[segs["genre"] == "speech excerpt"]
+    out = [f"The corpus holds <b>{len(accepted)}</b> documents ({int((docs['rejected'].astype(str) == 'True').sum())} rejected), "
+           f"cut into <b>{len(segs)}</b> segments; <b>{len(speeches)}</b> are speeches by the party secretaries of "
+           f"<b>{speeches['street'].nunique()}</b> streets at one district meeting."]
+    summary = t["cleaning_summary"]
+    moj = summary[summary["step"] == "mojibake"]["edits"].sum()
+    dup = summary[summary["step"] == "duplicates"]["chars_removed"].sum()
+    out.append(f"Cleaning made <b>{int(summary['edits'].sum()):,}</b> logged edits, among them <b>{int(moj)}</b> repairs of "
+               f"GBK mojibake and the removal of <b>{int(dup):,}</b> characters printed twice by a layout.")
+    profiles = t.get("street_profiles", pd.DataFrame())
+    if len(profiles):
+        lead = Counter(profiles["frame_1"])
+        frame, n = lead.most_common(1)[0]
+        tasks = Counter(profiles["showcased_task"])
+        task, m = tasks.most_common(1)[0]
+        others = [f"{h(street_label(s))} ({h(f.lower())})" for s, f in zip(profiles["street"], profiles["frame_1"]) if f != frame]
+        out.append(f"<b>{n}</b> of {len(profiles)} speeches lead with the <b>{h(frame.lower())}</b> frame; the exceptions are "
+                   + (", ".join(others) or "none") + ".")
+        out.append(f"The task most often showcased is <b>{h(task.lower())}</b> ({m} streets: "
+                   + ", ".join(h(street_label(s)) for s in profiles.loc[profiles["showcased_task"] == task, "street"])
+                   + f"); {len(tasks)} different tasks are showcased in all.")
+    keyness = t.get("keyness", pd.DataFrame())
+    if len(keyness):
+        articles = keyness[(keyness["comparison"] != "speeches") & (keyness["group"] != "rest of corpus")]
+        parts = [f"{h(g)}: " + "、".join(h(x) for x in f.head(3)["term"]) for g, f in articles.groupby("group", sort=False)]
+        if parts:
+            out.append("Against the rest of the corpus, the long single-street documents stand out for " + "; ".join(parts) + ".")
+    metrics = t.get("metrics", pd.DataFrame())
+    if len(metrics):
+        by_doc = metrics.groupby("doc_id").size().sort_values(ascending=False)
+        top_doc = by_doc.index[0]
+        speech_figs = int((metrics["genre"] == "speech excerpt").sum())
+        out.append(f"The documents report <b>{len(metrics)}</b> figures, <b>{int(by_doc.iloc[0])}</b> of them in {h(top_doc[:3])} "
+                   f"alone and only <b>{speech_figs}</b> in the eleven speeches: numbers are a feature of the written "
+                   f"articles, not of what secretaries say. All are as reported, not verified.")
+    return out
+
+
+def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
+    """Documents, rejected files, what cleaning did, segments per street."""
+    docs = t["documents"]
+    s = Section("corpus", "1. The corpus and its cleaning")
+    s.parts.append("<p>Five kinds of document: newspaper OCR of a 2019 district meeting where eleven street party "
+                   "secretaries spoke, a news report of that meeting, a street feature, a street article from a web page, "
+                   "and an anonymised speech re-posted in Traditional characters. Each was decoded strictly and cleaned by "
+                   "small logged steps; the full provenance is in section 7.</p>")
+    cols = ["doc_id", "title", "genre", "street", "date", "script", "raw_chars", "clean_chars", "metadata_source", "missing_metadata"]
+    s.parts.append(table(docs[[c for c in cols if c in docs.columns]], "documents"))
+    rejected = docs[docs["rejected"].astype(str) == "True"]
+    s.parts.append("<h3>Rejected files</h3>" + (table(rejected[["file", "reason"]], "rejected") if len(rejected)
+                                                 else "<p>None: every file decoded cleanly.</p>"))
+    summary = t["cleaning_summary"]
+    pivot = summary.pivot_table(index="reason", columns="doc_id", values="edits", aggfunc="sum", fill_value=0)
+    pivot.columns = [c[:3] for c in pivot.columns]
+    s.parts.append("<h3>What cleaning did</h3><p>Edits per kind and document. Replaying the log "
+                   "(build/tables/cleaning_log.csv) on the raw text gives the clean text back exactly.</p>")
+    s.parts.append(table(pivot.reset_index(), "cleaning"))
+    examples = summary.drop_duplicates("reason")[["reason", "doc_id", "example"]]
+    s.parts.append("<p>One example of each kind of edit (before → after):</p>" + table(examples, "cleaning_examples", searchable=True))
+    segs = t["segments"]
+    per = segs.assign(street=segs["street"].map(street_label)).groupby(["street", "genre", "attribution"]).agg(
+        segments=("segment_id", "size"), characters=("n_chars", "sum")).reset_index()
+    s.parts.append("<h3>Segments and streets</h3><p>Speeches are attributed to the speaker's street; the two "
+                   "single-street documents to their street; a paragraph of a district document that names exactly one "
+                   "street is a <i>mention</i>, profiled apart.</p>" + table(per, "segments_per_street"))
+    return s
+
+
+def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
+    """Top terms, keyness by street, clouds."""
+    s = Section("words", "2. Words")
+    freqs = t["term_frequencies"]
+    top = freqs[(freqs["scope"] == "ALL") & (freqs["is_place"].astype(str) != "True")].head(10)
+    s.parts.append("<p>Segmentation by jieba with a domain dictionary; stopwords-iso plus a short project list removed. "
+                   "The corpus is dominated by " + ", ".join(f"{h(w)} <span class=note>({h(gloss.get(w, ''))}, {c})</span>"
+                                                               for w, c in zip(top["term"], top["count"])) + ".</p>")
+    s.parts.append(figure("top_terms_corpus", "The most frequent terms of the corpus (stopwords and place names left out)."))
+    s.parts.append(figure("wordcloud_corpus", "Word cloud of the corpus (frequency only; seeded, so identical on every build)."))
+    s.parts.append("<h3>What each street's speech stresses</h3><p>Keyness: log-odds ratio with informative Dirichlet prior "
+                   "(Monroe, Colaresi & Quinn 2008), each speech against the other ten. With a few hundred characters per "
+                   "speech, a z of 2 rests on three or four occurrences; read the ranking, not the level.</p>")
+    s.parts.append(figure("keyness_speeches", "Most distinctive terms of each street's speech (z-scores)."))
+    key = t.get("keyness", pd.DataFrame())
+    if len(key):
+        rows = []
+        for group, frame in key.groupby(["comparison", "group"], sort=False):
+            best = frame[frame["z"] > 0].head(5)
+            rows.append({"comparison": group[0], "group": street_label(group[1]) if group[0] == "speeches" else group[1],
+                         "distinctive terms (z, count)": "; ".join(f"{r.term} {('(' + gloss[r.term] + ')') if r.term in gloss else ''} z={r.z:.1f}, n={r.count}"
+                                                                  for r in best.itertuples())})
+        s.parts.append(table(pd.DataFrame(rows), "keyness_table"))
+    s.parts.append(figure("keyness_street_articles", "The long single-street documents against the rest of the corpus (z)."))
+    return s
+
+
+def framing_section(t: dict[str, pd.DataFrame]) -> Section:
+    """Heatmaps, profiles with evidence, slogans, similarity, KWIC."""
+    s = Section("framing", "3. How the streets frame their practice")
+    s.parts.append("<p>A codebook of six frames (battle, organisation, mass line and service, leadership and loyalty, "
+                   "innovation and branding, sacrifice and endurance) and twelve task domains, built by close reading and "
+                   "applied as coding rules. Rates are hits per 1,000 characters; cells show counts, because each speech "
+                   "has only a few hundred characters.</p>")
+    s.parts.append(figure("framing_heatmap_speeches", "Frames in each street's speech (colour: rate per 1,000 characters; number: hits)."))
+    s.parts.append(figure("tasks_heatmap_speeches", "Task domains in each street's speech."))
+    profiles = t.get("street_profiles", pd.DataFrame())
+    if len(profiles):
+        s.parts.append("<h3>Street profiles</h3><p>Each street's showcased task and its two strongest frames, with one line "
+                       "of evidence. <i>Thin</i> marks a profile resting on fewer than three hits.</p>")
+        shown = profiles.assign(street=profiles["street"].map(street_label),
+                                frames=profiles["frame_1"] + " (" + profiles["frame_1_hits"].astype(str) + "), " +
+                                profiles["frame_2"] + " (" + profiles["frame_2_hits"].astype(str) + ")",
+                                task=profiles["showcased_task"] + " (" + profiles["task_terms"] + ")",
+                                thin=profiles["thin_evidence"].map(lambda v: "thin" if str(v) == "True" else ""))
+        s.parts.append(table(shown[["street", "speaker", "n_chars", "task", "frames", "thin", "evidence"]], "profiles"))
+    s.parts.append(figure("framing_heatmap_documents", "Share of frame hits in the longer documents, profiled apart from the speeches."))
+    s.parts.append("<h3>Which streets speak alike</h3>" + figure("similarity_speeches", "Cosine similarity of the speeches' TF-IDF vocabulary, clustered."))
+    sim = t.get("similarity", pd.DataFrame())
+    if len(sim):
+        matrix = sim.set_index("street")
+        pairs = sorted(((a, b, float(matrix.loc[a, b])) for i, a in enumerate(matrix.index) for b in matrix.index[i + 1:]),
+                       key=lambda p: (-p[2], p[0], p[1]))
+        s.parts.append("<p>Closest pairs: " + "; ".join(f"{h(street_label(a))} – {h(street_label(b))} ({c:.2f})" for a, b, c in pairs[:3])
+                       + ". Similarity is shared vocabulary, mostly the vocabulary of the task: streets that showcase the same task "
+                         "group together.</p>")
+    slogans = t.get("slogans", pd.DataFrame())
+    if len(slogans):
+        formulas = slogans[slogans["kind"] != "quoted slogan"]
+        s.parts.append("<h3>Slogans and formulas</h3>" + table(formulas[["street", "doc_id", "kind", "slogan", "sentence"]], "slogans", searchable=True))
+    evidence = t.get("framing_evidence", pd.DataFrame())
+    if len(evidence):
+        s.parts.append("<h3>Evidence: every coded span in context</h3><p>Filter by street, frame code or term.</p>")
+        s.parts.append(table(evidence[["street", "segment_id", "kind", "code", "left", "keyword", "right"]], "kwic", searchable=True))
+    return s
+
+
+def metrics_section(t: dict[str, pd.DataFrame]) -> Section:
+    """Charts and the searchable table of figures with their sentences."""
+    s = Section("metrics", "4. Reported figures")
+    s.parts.append('<p class="caveat">Every figure below is as reported by the source, not verified.</p>')
+    for name, caption in (("metrics_by_street_category", "Reported figures by street and category."),
+                          ("metrics_rates", "Rates (%) reported, each with what it measures."),
+                          ("metrics_largest_counts", "The largest counts reported (log scale).")):
+        s.parts.append(figure(name, caption + " As reported by the source, not verified."))
+    metrics = t.get("metrics", pd.DataFrame())
+    if len(metrics):
+        s.parts.append("<p>Figures cannot be compared across rows: denominators, years and units differ, and a count of "
+                       "figures measures the genre (long articles report numbers, speeches do not) rather than achievement.</p>")
+        shown = metrics.assign(street=metrics["street"].map(lambda v: street_label(v) if v else ""))
+        s.parts.append(table(shown[["street", "doc_id", "raw", "value", "unit", "qualifier", "subject", "category", "time_ref", "sentence"]],
+                             "metrics_table", searchable=True))
+    return s
+
+
+def methods_section() -> Section:
+    """Methods and caveats."""
+    s = Section("methods", "5. Methods and caveats")
+    s.parts.append(bullet_list([
+        "<b>Small corpus.</b> Five documents; the street comparison rests on eleven speech excerpts of 300–500 characters, "
+        "edited by a newspaper; two are cut off mid-sentence. Counts of two or three decide a profile.",
+        "<b>Genres differ.</b> Speeches, a news report, a promotional feature, a signed article and an anonymised speech are "
+        "profiled apart; the long single-street articles never decide what a street is about.",
+        "<b>Figures are as reported</b> by the sources and not verified; they have different denominators and years.",
+        "<b>004 is anonymised</b> (places replaced by ×): it names no street and its district is unknown; it was re-posted "
+        "in Traditional characters with pinyin and mojibake, repaired where the repair is plausible Chinese and dropped (and logged) where not.",
+        "<b>Frames count words, not stance.</b> The codebook reflects a close reading of these texts; the evidence tables show every hit.",
+        "<b>Reproducible.</b> Pinned packages, PYTHONHASHSEED=0, seeded word clouds: two builds give byte-identical tables and figures.",
+    ]))
+    return s
+
+
+def glossary_section(gloss_frame: pd.DataFrame) -> Section:
+    """The key Chinese terms with English glosses."""
+    s = Section("glossary", "6. Glossary")
+    s.parts.append(table(gloss_frame.rename(columns={"term": "Chinese", "english": "English", "kind": "kind"}), "glossary", searchable=True))
+    return s
+
+
+def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
+    """Outlet, date, credits and notes of every document."""
+    s = Section("provenance", "7. Provenance of the documents")
+    docs = t["documents"]
+    cols = ["doc_id", "file", "title", "outlet", "date", "credits", "genre", "script", "street", "notes", "metadata_source", "encoding"]
+    s.parts.append("<p>Curated metadata from seeds/manifest.csv where a document has a row; otherwise inferred from the text "
+                   "(title lines, dates, 来源, credits) with the gaps named.</p>")
+    s.parts.append(table(docs[[c for c in cols if c in docs.columns]], "provenance"))
+    return s
