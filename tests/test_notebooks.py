@@ -63,3 +63,55 @@ def test_two_builds_are_byte_identical(seeds_build, tmp_path):
     assert all(p.returncode == 0 for p in second.values())
     for folder in ("build/tables", "figures"):
         assert digests(first / folder) == digests(tmp_path / folder), folder
+
+
+PAYLOADS = ['<script>alert("corpus")</script>', "<img src=x onerror=alert(1)>", "[点我](javascript:alert(1))",
+            '"><svg/onload=alert(2)>', "<iframe src=javascript:alert(3)></iframe>"]
+LIVE_MARKERS = ['<script>alert("corpus")', "<img src=x", "<svg/onload", "<iframe src=javascript", 'href="javascript:']
+
+
+@pytest.fixture(scope="session")
+def hostile_build(tmp_path_factory) -> tuple[Path, dict]:
+    corpus = tmp_path_factory.mktemp("hostile_corpus")
+    lines = "\n\n".join(f"坪地街道党工委在征拆一线成立临时党支部，{p}，党员干部发挥先锋模范作用，满意度达96%。" for p in PAYLOADS)
+    (corpus / "web_article.txt").write_text(f"坪地街道：党建引领征拆攻坚\n发布时间：2021-03-05 来源：龙岗新闻网\n\n{lines}\n\n"
+                                            f"“{PAYLOADS[0]}”是口号。\n", encoding="utf-8")
+    (corpus / "traditional_gbk.txt").write_bytes("坂田街道黨工委書記在座談會上講話，要求充分發揮黨支部戰鬥堡壘作用，成立65個臨時黨支部。\n".encode("gbk"))
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    out = tmp_path_factory.mktemp("hostile_build")
+    return out, run_pipeline(corpus, out)
+
+
+def test_a_new_corpus_without_manifest_builds(hostile_build):
+    out, results = hostile_build
+    for name, proc in results.items():
+        assert proc.returncode == 0, f"{name}: {proc.stderr[-3000:]}"
+    assert len(results) == len(NOTEBOOKS)
+    documents = (out / "build" / "tables" / "documents.csv").read_text(encoding="utf-8-sig")
+    assert "empty.txt" in documents and "picture.txt" in documents and "2021-03-05" in documents
+    report = (out / "build" / "report.html").read_text(encoding="utf-8")
+    assert "empty file" in report and "picture.txt" in report and "inferred from text" in report
+
+
+def test_corpus_text_never_reaches_html_live(hostile_build):
+    out, results = hostile_build
+    assert all(p.returncode == 0 for p in results.values())
+    pages = [out / "build" / "report.html", *sorted((out / "build" / "notebooks").glob("*.html"))]
+    assert len(pages) == 1 + len(NOTEBOOKS)
+    segments = (out / "build" / "tables" / "segments.csv").read_text(encoding="utf-8-sig")
+    assert "<script>alert" in segments, "the payload must reach the tables, or this test proves nothing"
+    report = pages[0].read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert" in report, "the payload is shown, escaped"
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for marker in LIVE_MARKERS:
+            assert marker not in text, f"{page.name}: {marker}"
+
+
+def test_report_is_self_contained(seeds_build):
+    out, _ = seeds_build
+    report = (out / "build" / "report.html").read_text(encoding="utf-8")
+    assert "<script src" not in report and "<link" not in report and "http://" not in report.replace("http://www.w3.org", "")
+    assert report.count("data:image/png;base64,") >= 10 and "@font-face" in report
+    assert (out / "build" / "report.html").stat().st_size < 6_000_000

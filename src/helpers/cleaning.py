@@ -462,7 +462,7 @@ STEPS: list[tuple[str, Callable[[str], list[Edit]]]] = [
 def context_example(text: str, edit: Edit, width: int = 8) -> str:
     """'…before[old]after… → …before[new]after…' for the log."""
     left, right = text[max(edit.start - width, 0):edit.start], text[edit.end:edit.end + width]
-    show = lambda s: s.replace("\n", "⏎")  # noqa: E731 - newlines must stay visible in a CSV cell
+    show = lambda s: s.replace("\n", "¶")  # noqa: E731 - newlines must stay visible in a CSV cell
     return f"…{show(left)}[{show(text[edit.start:edit.end])}]{show(right)}… → …{show(left)}[{show(edit.after)}]{show(right)}…"
 
 

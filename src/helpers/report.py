@@ -121,7 +121,8 @@ table{border-collapse:collapse;font-size:.85rem;width:100%}th,td{border-bottom:1
 text-align:left;vertical-align:top}thead th{position:sticky;top:0;background:#f2ebe7;cursor:default}
 table.sortable thead th{cursor:pointer}caption{text-align:left;font-weight:bold;padding:.3rem}
 input.filter{width:60%;padding:.3rem .5rem;margin-top:.4rem;font:inherit}
-mark{background:#ffe08a}.kw{font-weight:bold;color:#8b1a1a}
+dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem;margin:.3rem 0 1rem}dt{color:#666}dd{margin:0}
+.doc{border-left:3px solid #8b1a1a;padding-left:.8rem;margin:1rem 0}mark{background:#ffe08a}.kw{font-weight:bold;color:#8b1a1a}
 """
 
 # Our own code, not corpus text: filter rows and sort by a clicked header. Works offline.
@@ -181,9 +182,10 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
     docs, segs = t["documents"], t["segments"]
     accepted = docs[docs["rejected"].astype(str) != "True"]
     speeches = segs[segs["genre"] == "speech excerpt"]
+    sources = ", ".join(h(d[:3]) for d in sorted(speeches["doc_id"].unique()))
     out = [f"The corpus holds <b>{len(accepted)}</b> documents ({int((docs['rejected'].astype(str) == 'True').sum())} rejected), "
            f"cut into <b>{len(segs)}</b> segments; <b>{len(speeches)}</b> are speeches by the party secretaries of "
-           f"<b>{speeches['street'].nunique()}</b> streets at one district meeting."]
+           f"<b>{speeches['street'].nunique()}</b> streets (document {sources or 'none'})."]
     summary = t["cleaning_summary"]
     moj = summary[summary["step"] == "mojibake"]["edits"].sum()
     dup = summary[summary["step"] == "duplicates"]["chars_removed"].sum()
@@ -222,10 +224,10 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
     """Documents, rejected files, what cleaning did, segments per street."""
     docs = t["documents"]
     s = Section("corpus", "1. The corpus and its cleaning")
-    s.parts.append("<p>Five kinds of document: newspaper OCR of a 2019 district meeting where eleven street party "
-                   "secretaries spoke, a news report of that meeting, a street feature, a street article from a web page, "
-                   "and an anonymised speech re-posted in Traditional characters. Each was decoded strictly and cleaned by "
-                   "small logged steps; the full provenance is in section 7.</p>")
+    accepted = docs[docs["rejected"].astype(str) != "True"]
+    genres = accepted["genre"].value_counts()
+    s.parts.append(f"<p>{len(accepted)} documents: " + ", ".join(f"{n} × {h(g)}" for g, n in genres.items()) +
+                   ". Each was decoded strictly and cleaned by small logged steps; the provenance of each is in section 7.</p>")
     cols = ["doc_id", "title", "genre", "street", "date", "script", "raw_chars", "clean_chars", "metadata_source", "missing_metadata"]
     s.parts.append(table(docs[[c for c in cols if c in docs.columns]], "documents"))
     rejected = docs[docs["rejected"].astype(str) == "True"]
@@ -254,7 +256,7 @@ def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
     freqs = t["term_frequencies"]
     top = freqs[(freqs["scope"] == "ALL") & (freqs["is_place"].astype(str) != "True")].head(10)
     s.parts.append("<p>Segmentation by jieba with a domain dictionary; stopwords-iso plus a short project list removed. "
-                   "The corpus is dominated by " + ", ".join(f"{h(w)} <span class=note>({h(gloss.get(w, ''))}, {c})</span>"
+                   "The corpus is dominated by " + ", ".join(f"{h(w)} <span class=note>({h(gloss[w]) + ', ' if w in gloss else ''}{c})</span>"
                                                                for w, c in zip(top["term"], top["count"])) + ".</p>")
     s.parts.append(figure("top_terms_corpus", "The most frequent terms of the corpus (stopwords and place names left out)."))
     s.parts.append(figure("wordcloud_corpus", "Word cloud of the corpus (frequency only; seeded, so identical on every build)."))
@@ -278,10 +280,13 @@ def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
 def framing_section(t: dict[str, pd.DataFrame]) -> Section:
     """Heatmaps, profiles with evidence, slogans, similarity, KWIC."""
     s = Section("framing", "3. How the streets frame their practice")
-    s.parts.append("<p>A codebook of six frames (battle, organisation, mass line and service, leadership and loyalty, "
-                   "innovation and branding, sacrifice and endurance) and twelve task domains, built by close reading and "
-                   "applied as coding rules. Rates are hits per 1,000 characters; cells show counts, because each speech "
-                   "has only a few hundred characters.</p>")
+    framing = t.get("framing", pd.DataFrame())
+    if len(framing):
+        kinds = framing.drop_duplicates("code")
+        frames = kinds.loc[kinds["kind"] == "frame", "name"]
+        s.parts.append(f"<p>A codebook of {len(frames)} frames ({h(', '.join(n.lower() for n in frames))}) and "
+                       f"{int((kinds['kind'] == 'task').sum())} task domains, built by close reading and applied as coding rules. "
+                       "Rates are hits per 1,000 characters; cells show counts, because each speech has only a few hundred characters.</p>")
     s.parts.append(figure("framing_heatmap_speeches", "Frames in each street's speech (colour: rate per 1,000 characters; number: hits)."))
     s.parts.append(figure("tasks_heatmap_speeches", "Task domains in each street's speech."))
     profiles = t.get("street_profiles", pd.DataFrame())
@@ -333,12 +338,16 @@ def metrics_section(t: dict[str, pd.DataFrame]) -> Section:
     return s
 
 
-def methods_section() -> Section:
+def methods_section(t: dict[str, pd.DataFrame]) -> Section:
     """Methods and caveats."""
     s = Section("methods", "5. Methods and caveats")
+    docs, segs = t["documents"], t["segments"]
+    speeches = segs[segs["genre"] == "speech excerpt"]
+    size = (f"{len(speeches)} speech excerpts of {int(speeches['n_chars'].min())}–{int(speeches['n_chars'].max())} characters"
+            if len(speeches) else "no speeches")
     s.parts.append(bullet_list([
-        "<b>Small corpus.</b> Five documents; the street comparison rests on eleven speech excerpts of 300–500 characters, "
-        "edited by a newspaper; two are cut off mid-sentence. Counts of two or three decide a profile.",
+        f"<b>Small corpus.</b> {int((docs['rejected'].astype(str) != 'True').sum())} documents; the street comparison rests on "
+        f"{size}, edited by a newspaper, some cut off mid-sentence (see the notes in section 7). Counts of two or three decide a profile.",
         "<b>Genres differ.</b> Speeches, a news report, a promotional feature, a signed article and an anonymised speech are "
         "profiled apart; the long single-street articles never decide what a street is about.",
         "<b>Figures are as reported</b> by the sources and not verified; they have different denominators and years.",
@@ -358,11 +367,14 @@ def glossary_section(gloss_frame: pd.DataFrame) -> Section:
 
 
 def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
-    """Outlet, date, credits and notes of every document."""
+    """Outlet, date, credits and notes of every document, one block each."""
     s = Section("provenance", "7. Provenance of the documents")
-    docs = t["documents"]
-    cols = ["doc_id", "file", "title", "outlet", "date", "credits", "genre", "script", "street", "notes", "metadata_source", "encoding"]
-    s.parts.append("<p>Curated metadata from seeds/manifest.csv where a document has a row; otherwise inferred from the text "
-                   "(title lines, dates, 来源, credits) with the gaps named.</p>")
-    s.parts.append(table(docs[[c for c in cols if c in docs.columns]], "provenance"))
+    s.parts.append("<p>Curated metadata from the corpus folder's manifest.csv where a document has a row; otherwise inferred "
+                   "from the text (title lines, dates, 来源, credits), with the missing fields named.</p>")
+    fields = ["title", "outlet", "date", "credits", "genre", "script", "street", "notes", "file", "encoding",
+              "metadata_source", "missing_metadata", "reason"]
+    for doc in t["documents"].to_dict("records"):
+        rows = "".join(f"<dt>{h(f.replace('_', ' '))}</dt><dd>{h(doc.get(f, ''))}</dd>" for f in fields if str(doc.get(f, "")).strip())
+        status = " — rejected" if str(doc.get("rejected")) == "True" else ""
+        s.parts.append(f'<div class="doc"><h3>{h(doc["doc_id"])}{status}</h3><dl>{rows}</dl></div>')
     return s

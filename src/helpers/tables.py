@@ -21,4 +21,7 @@ def read_table(name: str) -> pd.DataFrame:
     path = paths.TABLES / f"{name}.csv"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run the earlier notebooks first (make report).")
-    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
+    except pd.errors.EmptyDataError:  # a table with no rows and no columns (e.g. no speeches in this corpus)
+        return pd.DataFrame()

@@ -120,7 +120,8 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
         for term, count in counts.items():
             rows.append({"scope": scope, "term": term, "count": count, "rate_per_10k": round(10_000 * count / total, 3),
                          "n_segments": spread[term], "scope_tokens": total, "is_place": term in PLACE_NAMES})
-    frame = pd.DataFrame(rows)
+    columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place"]
+    frame = pd.DataFrame(rows, columns=columns)
     order = {scope: i for i, scope in enumerate(scopes)}
     return frame.sort_values(["scope", "count", "term"], key=lambda c: c.map(order) if c.name == "scope" else c,
                              ascending=[True, False, True]).reset_index(drop=True)

@@ -1,0 +1,36 @@
+"""Figures: the CJK font comes from requirements.txt and draws every glyph; clouds are byte-identical."""
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+
+from helpers import paths, plots
+
+
+def test_cjk_font_is_the_packaged_one():
+    path = plots.cjk_font_path()
+    assert "site-packages" in str(path) and path.suffix in (".otf", ".ttf")
+
+
+def test_chinese_draws_without_missing_glyphs(tmp_path):
+    plots.use_cjk_font()
+    fig, ax = plt.subplots()
+    ax.set_title("党建引领攻坚克难 龙岗区平湖街道“5+2、白+黑”")
+    ax.set_xlabel("临时党支部 战斗堡垒 先锋模范 征拆")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(tmp_path / "glyphs.png")
+    plt.close(fig)
+    assert not [w for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+
+
+def test_word_cloud_is_byte_identical(tmp_path, monkeypatch):
+    frequencies = {"党建": 112, "群众": 52, "征拆": 35, "临时党支部": 15, "战斗堡垒": 9, "治水提质": 4, "花园小区": 16}
+    outputs = []
+    for run in ("one", "two"):
+        monkeypatch.setattr(paths, "FIGURES", tmp_path / run)
+        monkeypatch.setattr(paths, "CACHE", tmp_path / run / "cache")
+        monkeypatch.setattr(paths, "TABLES", tmp_path / run / "tables")
+        outputs.append(plots.word_cloud(frequencies, "cloud").read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].startswith(b"\x89PNG")
