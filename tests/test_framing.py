@@ -46,7 +46,7 @@ def test_longest_match_wins_and_counts_once():
 def test_kwic_window():
     text = "坂田充分发挥街道党工委的领导核心作用，集中力量，全力攻坚"
     start = text.index("攻坚")
-    assert framing.kwic(text, start, start + 2, width=4) == ("，全力", "攻坚", "") or framing.kwic(text, start, start + 2, width=4) == ("量，全力", "攻坚", "")
+    assert framing.kwic(text, start, start + 2, width=4) == ("量，全力", "攻坚", "")
     left, keyword, right = framing.kwic("党建引领\n攻坚克难", 5, 9, width=3)
     assert (left, keyword, right) == ("引领 ", "攻坚克难", "")
 

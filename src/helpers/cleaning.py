@@ -87,16 +87,22 @@ def strip_pinyin(text: str) -> list[Edit]:
 
 # ---------------------------------------------------------------- 3. GBK byte-shift mojibake
 @lru_cache(maxsize=1)
-def jieba_dictionary() -> dict[str, int]:
-    """jieba's general dictionary: word -> frequency (a list of real Chinese words to test text against)."""
+def jieba_entries() -> dict[str, tuple[int, str]]:
+    """jieba's general dictionary: word -> (frequency, part-of-speech tag), read once."""
     import jieba
 
-    words: dict[str, int] = {}
+    entries: dict[str, tuple[int, str]] = {}
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
         for line in handle:
-            word, freq = line.split(" ")[:2]
-            words[word] = int(freq)
-    return words
+            word, freq, tag = (line.rstrip("\n").split(" ") + [""])[:3]
+            entries[word] = (int(freq), tag)
+    return entries
+
+
+@lru_cache(maxsize=1)
+def jieba_dictionary() -> dict[str, int]:
+    """jieba's general dictionary: word -> frequency (a list of real Chinese words to test text against)."""
+    return {word: freq for word, (freq, _) in jieba_entries().items()}
 
 
 @lru_cache(maxsize=1)

@@ -236,6 +236,12 @@ def cosine_similarity(tfidf: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(np.round(sims, 4), index=tfidf.index, columns=tfidf.index)
 
 
+def closest_pairs(similarity: pd.DataFrame, n: int = 3) -> list[tuple[str, str, float]]:
+    """The n most similar pairs (a, b, cosine), ties broken by name."""
+    pairs = [(a, b, float(similarity.loc[a, b])) for i, a in enumerate(similarity.index) for b in similarity.index[i + 1:]]
+    return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))[:n]
+
+
 def shared_terms(tfidf: pd.DataFrame, a: str, b: str, n: int = 4) -> list[str]:
     """The terms that contribute most to the similarity of rows a and b."""
     contribution = tfidf.loc[a] * tfidf.loc[b]

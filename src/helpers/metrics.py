@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import cn2an
 import pandas as pd
@@ -58,14 +57,10 @@ class Figure:
 @lru_cache(maxsize=1)
 def idioms() -> frozenset[str]:
     """Four-character idioms and set phrases of jieba's dictionary (三位一体, 千头万绪): their numerals count nothing."""
-    import jieba
+    from .cleaning import jieba_entries
 
-    found = set()
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
-        for line in handle:
-            word, _, tag = line.rstrip("\n").split(" ")[:3]
-            if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word):
-                found.add(word)
+    found = {word for word, (_, tag) in jieba_entries().items()
+             if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word)}
     return frozenset(found | {"三会一课", "两学一做", "三社联动", "四级联动", "五指发力", "一经多纬", "一核多元", "三方联动"})
 
 
@@ -111,11 +106,8 @@ def excluded(text: str, m: re.Match[str], unit: str | None) -> bool:
         return True
     if before in "+＋" or text[m.end("num"):m.end("num") + 1] in ("+", "＋"):
         return True  # numbered formula (3+3+6, 5+2)
-    if unit == "年" and (re.fullmatch(r"(19|20)\d{2}", num) or text[end:end + 1].isdigit() or after.startswith(("以来", "起", "初", "底"))
-                        and not m.group("approx") and not m.group("pre")):
-        return True  # a calendar year, not a duration
-    if unit == "年" and re.fullmatch(r"\d{4}", num):
-        return True
+    if unit == "年" and (re.fullmatch(r"\d{4}", num) or text[end:end + 1].isdigit()):
+        return True  # a calendar year (2018年, 2018年6月), not a duration
     if unit in ("个", "项", "大", "条") and not num[0].isdigit() and in_quotes(text, start):
         return True  # numbered slogans (“四个引领”, “四条河”)
     if not num[0].isdigit():

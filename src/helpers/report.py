@@ -303,10 +303,10 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
     s.parts.append("<h3>Which streets speak alike</h3>" + figure("similarity_speeches", "Cosine similarity of the speeches' TF-IDF vocabulary, clustered."))
     sim = t.get("similarity", pd.DataFrame())
     if len(sim):
-        matrix = sim.set_index("street")
-        pairs = sorted(((a, b, float(matrix.loc[a, b])) for i, a in enumerate(matrix.index) for b in matrix.index[i + 1:]),
-                       key=lambda p: (-p[2], p[0], p[1]))
-        s.parts.append("<p>Closest pairs: " + "; ".join(f"{h(street_label(a))} – {h(street_label(b))} ({c:.2f})" for a, b, c in pairs[:3])
+        from .framing import closest_pairs
+
+        pairs = closest_pairs(sim.set_index("street"), n=3)
+        s.parts.append("<p>Closest pairs: " + "; ".join(f"{h(street_label(a))} – {h(street_label(b))} ({c:.2f})" for a, b, c in pairs)
                        + ". Similarity is shared vocabulary, mostly the vocabulary of the task: streets that showcase the same task "
                          "group together.</p>")
     slogans = t.get("slogans", pd.DataFrame())
