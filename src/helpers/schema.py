@@ -1,0 +1,40 @@
+"""One home for the project's vocabulary: genres, document scopes, figure owners and the pooled-genre label.
+
+Every module and notebook imports these names instead of retyping the strings, so that a genre or a scope is
+spelled once. The values are what the tables contain (segments.csv `genre`, documents.csv `scope` …).
+"""
+from __future__ import annotations
+
+# ---------------------------------------------------------------- genres (segments.csv and documents.csv `genre`)
+SPEECH = "speech"            # words spoken by one person at a meeting, whole or as printed excerpts
+NEWS = "news report"         # a reporter's account of an event (记者, 通讯员, 讯, 日电)
+FEATURE = "feature"          # a long promotional piece on one place or programme
+ARTICLE = "article"          # a signed or institutional article, commentary or web post
+WORK_REPORT = "work report"  # 工作报告 / 工作总结: an organisation's account of its year
+GENRES: tuple[str, ...] = (SPEECH, NEWS, FEATURE, ARTICLE, WORK_REPORT)
+ALL_GENRES = "all"           # the pooled row of a street (street_framing.csv, street_profiles.csv)
+
+# How manifests and older builds spell genres: each alias maps to one genre above.
+GENRE_ALIASES: dict[str, str] = {
+    "speech": SPEECH, "speeches": SPEECH, "speech excerpt": SPEECH, "speech excerpts": SPEECH, "讲话": SPEECH,
+    "发言": SPEECH, "news": NEWS, "news report": NEWS, "news lead": NEWS, "report": NEWS, "新闻": NEWS, "报道": NEWS,
+    "feature": FEATURE, "特稿": FEATURE, "article": ARTICLE, "signed article": ARTICLE, "commentary": ARTICLE,
+    "文章": ARTICLE, "web post": ARTICLE, "work report": WORK_REPORT, "工作报告": WORK_REPORT, "工作总结": WORK_REPORT,
+}
+
+# ---------------------------------------------------------------- document scopes (documents.csv and segments.csv `scope`)
+IN_AREA = "longgang"         # a street of the study area, or the study area's district as a whole
+OUTSIDE = "outside"          # another district (a neighbouring district's street, or a named other district)
+UNKNOWN = "unknown"          # anonymised or unplaced (no place of the study area or outside it is named)
+SCOPES: tuple[str, ...] = (IN_AREA, OUTSIDE, UNKNOWN)
+
+# ---------------------------------------------------------------- owners of a reported figure (metrics.csv `scope`)
+FIGURE_STREET, FIGURE_DISTRICT, FIGURE_CITY = "street", "district", "city"
+FIGURE_OUTSIDE, FIGURE_UNKNOWN = "outside", "unknown"
+FIGURE_SCOPES: tuple[str, ...] = (FIGURE_STREET, FIGURE_DISTRICT, FIGURE_CITY, FIGURE_OUTSIDE, FIGURE_UNKNOWN)
+
+
+def normalise_genre(label: str) -> str:
+    """The project genre for a manifest or inferred label ('speech excerpts' → 'speech'); unknown labels → article."""
+    key = (label or "").strip().lower()
+    return GENRE_ALIASES.get(key, ARTICLE if key else "")
