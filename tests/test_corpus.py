@@ -69,7 +69,8 @@ def test_metadata_is_inferred_without_a_manifest(seeds_dir):
     assert meta["date"] == "2019-02-18"
     assert meta["outlet"] == "学习时报"
     assert meta["title"].startswith("让党的旗帜在基层阵地高高飘扬")
-    assert meta["street"] == "南湾"
+    place = corpus.place_of(meta["title"], clean, {})
+    assert (place["scope"], place["street"], place["attribution"]) == ("longgang", "南湾", "street name")
     raw4 = (seeds_dir / "004_b7cbf4910d0459e1.txt").read_text(encoding="utf-8")
     meta4 = corpus.infer_metadata(raw4, *cleaning.clean_text("004", raw4))
     assert meta4["script"] == "Traditional" and meta4["genre"] == "speech" and meta4["date"] == "2020-10-22"

@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import seed_text
-from helpers import cleaning, segmentation
+from helpers import cleaning, schema, segmentation
+from helpers.places import Attribution, gazetteer
+
+DISTRICT = Attribution(schema.IN_AREA, "龙岗区", "", "")
 
 
 def clean(prefix: str) -> str:
@@ -12,13 +15,14 @@ def clean(prefix: str) -> str:
 
 
 def test_000_splits_into_eleven_speeches_with_street_and_speaker():
-    segments = segmentation.segment_document("000", clean("000"), "speech excerpts", "")
-    speeches = [s for s in segments if s.genre == "speech excerpt"]
+    segments = segmentation.segment_document("000", clean("000"), schema.SPEECH, DISTRICT)
+    speeches = [s for s in segments if s.genre == schema.SPEECH]
     assert [s.street for s in speeches] == ["平湖", "布吉", "吉华", "坂田", "南湾", "横岗", "园山", "龙岗", "龙城", "宝龙", "坪地"]
     assert speeches[0].speaker == "张志华" and speeches[-1].speaker == "曾宪旺"
     assert speeches[0].text.startswith("平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作")
     assert "横岗街道党工委书记" not in speeches[4].text  # 南湾's excerpt stops where the next heading starts
-    assert segments[0].genre == "news lead" and segments[0].street == ""
+    assert segments[0].genre == schema.NEWS and segments[0].street == ""
+    assert all(s.attribution == "speaker" and s.scope == schema.IN_AREA for s in speeches)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -26,13 +30,13 @@ def test_000_splits_into_eleven_speeches_with_street_and_speaker():
     ("深圳市龙岗区南湾街道着力提升基层党建精细化水平。南湾街道党工委牢固树立“四个意识”。", "南湾"),
     ("龙岗区高度重视基层党建，龙岗区委书记张勇多次指示。", ""),  # the district is not 龙岗街道
     ("龙岗街道作为一个老街道，也是全区面积最大的街道。龙岗街道将继续紧抓党建。", "龙岗"),
-    ("龙华区大浪街道党工委推进党建引领。大浪街道成立临时党支部。", ""),  # not a Longgang street
+    ("龙华区大浪街道党工委推进党建引领。大浪街道成立临时党支部。", ""),  # a street of another district
     ("龙华区龙城街道开展活动。龙华区龙城街道成立党支部。", ""),  # same name, other district
     ("江苏省常州市武进区龙城街道召开会议。常州市武进区龙城街道成立党支部。", ""),
     ("平湖街道完成征拆。布吉街道推进棚改。吉华街道创新治理。", ""),  # no dominant street
 ])
 def test_dominant_street(text, expected):
-    assert segmentation.dominant_street(text) == expected
+    assert gazetteer().attribute(text).street == expected
 
 
 def test_street_mentions_need_the_full_name():
@@ -41,7 +45,7 @@ def test_street_mentions_need_the_full_name():
 
 
 def test_district_paragraph_naming_one_street_is_a_mention():
-    segments = segmentation.segment_document("001", clean("001"), "news report", "")
+    segments = segmentation.segment_document("001", clean("001"), schema.NEWS, DISTRICT)
     by_street = {s.street: s for s in segments if s.street}
     assert set(by_street) == {"宝龙", "平湖", "吉华"}
     assert all(s.attribution == "mention" for s in by_street.values())
@@ -49,17 +53,19 @@ def test_district_paragraph_naming_one_street_is_a_mention():
 
 
 def test_single_street_document_gives_its_street_to_every_paragraph():
-    segments = segmentation.segment_document("002", clean("002"), "feature", "龙城")
-    assert segments and all(s.street == "龙城" and s.attribution == "document" for s in segments)
+    place = Attribution(schema.IN_AREA, "龙岗区", "龙城", "street name")
+    segments = segmentation.segment_document("002", clean("002"), schema.FEATURE, place)
+    assert segments and all(s.street == "龙城" and s.attribution == "street name" for s in segments)
 
 
 def test_004_names_no_street():
     text = clean("004")
-    assert segmentation.dominant_street(text) == ""
-    assert all(s.street == "" for s in segmentation.segment_document("004", text, "speech", ""))
+    assert gazetteer().attribute(text).scope == schema.UNKNOWN
+    unknown = Attribution(schema.UNKNOWN, "", "", "")
+    assert all(s.street == "" and s.scope == schema.UNKNOWN for s in segmentation.segment_document("004", text, schema.SPEECH, unknown))
 
 
-@pytest.mark.parametrize("prefix, genre", [("000", "speech excerpts"), ("001", "news report"), ("004", "speech")])
+@pytest.mark.parametrize("prefix, genre", [("000", schema.SPEECH), ("001", schema.NEWS), ("004", schema.SPEECH)])
 def test_genre_is_inferred(prefix, genre):
     assert segmentation.infer_genre(clean(prefix)) == genre
 

@@ -40,26 +40,6 @@ def test_stopword_sources():
     assert "群众" not in tokens.stopwords() and "攻坚" not in tokens.stopwords()
 
 
-def test_log_odds_matches_hand_computation():
-    group, rest = Counter({"征拆": 4, "群众": 1}), Counter({"征拆": 1, "群众": 4})
-    prior = group + rest
-    result = tokens.log_odds_dirichlet(group, rest, prior, prior_size=10).set_index("term")
-    a = 10 * 5 / 10  # alpha for 征拆: prior share 5/10 of prior size 10
-    delta = math.log((4 + a) / (5 + 10 - 4 - a)) - math.log((1 + a) / (5 + 10 - 1 - a))
-    z = delta / math.sqrt(1 / (4 + a) + 1 / (1 + a))
-    assert result.loc["征拆", "delta"] == pytest.approx(delta)
-    assert result.loc["征拆", "z"] == pytest.approx(z)
-    assert result.loc["群众", "z"] == pytest.approx(-z)
-
-
-def test_keyness_keeps_min_count_and_leaves_out_places():
-    segments = pd.DataFrame({"segment_id": ["a", "b"]})
-    counted = {"a": ["征拆", "征拆", "征拆", "平湖", "平湖", "平湖", "群众"], "b": ["群众", "群众", "服务", "服务"]}
-    table = tokens.keyness(segments, counted, {"A": ["a"], "B": ["b"]}, "test", ["a", "b"], min_count=2)
-    a_terms = set(table[table["group"] == "A"]["term"])
-    assert "征拆" in a_terms and "平湖" not in a_terms and "群众" not in a_terms
-
-
 def test_token_cache_is_reused(tmp_path, monkeypatch):
     from helpers import paths
 

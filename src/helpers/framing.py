@@ -110,8 +110,8 @@ def coded_segments(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
         for hit in code_hits(seg.text, codes):
             left, keyword, right = kwic(seg.text, hit.start, hit.end)
             rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "kind": hit.kind,
-                         "code": hit.code, "term": hit.term, "left": left, "keyword": keyword, "right": right})
-    return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "kind", "code", "term", "left", "keyword", "right"])
+                         "code": hit.code, "term": hit.term, "start": hit.start, "left": left, "keyword": keyword, "right": right})
+    return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "kind", "code", "term", "start", "left", "keyword", "right"])
 
 
 def comparison_units(segments: pd.DataFrame) -> pd.DataFrame:

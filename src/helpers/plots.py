@@ -258,3 +258,32 @@ def largest_figures(labels: list[str], values: list[float], title: str, name: st
     caveat(fig)
     fig.tight_layout()
     return save(fig, name)
+
+
+@cached_figure
+def interval_panels(table: pd.DataFrame, title: str, name: str, ncols: int = 3, xlabel: str = "hits per 1,000 characters") -> Path:
+    """One panel per code: each group's rate as a dot with its 95% interval as a line (table: panel, label, rate,
+    ci_low, ci_high, hits), groups in the order given, so that overlapping intervals are seen as such."""
+    use_cjk_font()
+    panels = list(dict.fromkeys(table["panel"]))
+    labels = list(dict.fromkeys(table["label"]))
+    nrows = max(1, -(-len(panels) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 0.32 * len(labels) * nrows + 1.4 * nrows), squeeze=False, sharey=True)
+    y = {label: i for i, label in enumerate(labels[::-1])}
+    for ax, panel in zip(axes.flat, panels):
+        rows = table[table["panel"] == panel]
+        for row in rows.itertuples():
+            ax.plot([row.ci_low, row.ci_high], [y[row.label]] * 2, color="#c9a3a3", lw=2.2, solid_capstyle="butt")
+            ax.scatter([row.rate], [y[row.label]], color="#8b1a1a", s=16, zorder=3)
+            ax.text(max(row.ci_high, row.rate), y[row.label], f"  {int(row.hits)}", va="center", fontsize=6.5, color="#444444")
+        ax.set_title(panel, fontsize=9)
+        ax.set_yticks(list(y.values()), list(y.keys()), fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlim(left=0)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return save(fig, name)

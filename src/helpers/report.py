@@ -41,10 +41,15 @@ def h(value: object) -> str:
 
 # ---------------------------------------------------------------- building blocks
 def figure(name: str, caption: str, alt: str | None = None) -> str:
-    """An embedded PNG from figures/ (data URI), or a note if the figure was not drawn."""
+    """An embedded PNG drawn in this run (figure_index.csv says so), or the recorded reason it was not drawn."""
+    from .outputs import FIGURE_INDEX, figure_status
+    from .tables import read_table
+
+    index = read_table(FIGURE_INDEX) if (paths.TABLES / f"{FIGURE_INDEX}.csv").exists() else pd.DataFrame()
+    drawn, note = figure_status(index, name)
     path = paths.FIGURES / f"{name}.png"
-    if not path.exists():
-        return f'<p class="note">(No figure "{h(name)}": not enough data in this corpus.)</p>'
+    if not drawn or not path.exists():
+        return f'<p class="note">(No figure: {h(note or "not enough data in this corpus")}.)</p>'
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return (f'<figure><img src="data:image/png;base64,{data}" alt="{h(alt or caption)}">'
             f"<figcaption>{h(caption)}</figcaption></figure>")
@@ -163,60 +168,85 @@ def load_tables() -> dict[str, pd.DataFrame]:
     """Every table the report reads (written by notebooks 01-04)."""
     from .tables import read_table
 
-    names = ["documents", "segments", "cleaning_summary", "term_frequencies", "keyness", "framing", "street_profiles",
-             "framing_evidence", "slogans", "similarity", "metrics"]
+    names = ["documents", "segments", "cleaning_summary", "term_frequencies", "keyness", "keyness_summary", "framing",
+             "street_framing", "street_profiles", "framing_evidence", "slogans", "similarity", "similarity_pairs", "metrics"]
     return {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
 
 
 def street_label(street: str) -> str:
-    """平湖 Pinghu."""
-    from .segmentation import STREET_ENGLISH
+    """平湖 → 平湖 Pinghu; a non-street group (district-wide, outside, unknown) as it is; '' → (none)."""
+    from .places import gazetteer
 
-    return f"{street} {STREET_ENGLISH.get(street, '')}".strip() if street else "(none)"
+    return (gazetteer().label(street) or street) if street else "(none)"
+
+
+def pooled_profiles(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The street profiles of the pooled stratum (genre 'all')."""
+    from . import schema
+
+    profiles = t.get("street_profiles", pd.DataFrame())
+    if profiles.empty:
+        return profiles
+    return profiles[profiles["genre"] == schema.ALL_GENRES]
 
 
 def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
-    """Five to seven findings, every number read from the tables (escaped HTML)."""
+    """Findings read from the tables of this run (escaped HTML); each says how sure it is."""
     from collections import Counter
+
+    from . import schema
 
     docs, segs = t["documents"], t["segments"]
     accepted = docs[docs["rejected"].astype(str) != "True"]
-    speeches = segs[segs["genre"] == "speech excerpt"]
-    sources = ", ".join(h(d[:3]) for d in sorted(speeches["doc_id"].unique()))
-    out = [f"The corpus holds <b>{len(accepted)}</b> documents ({int((docs['rejected'].astype(str) == 'True').sum())} rejected), "
-           f"cut into <b>{len(segs)}</b> segments; <b>{len(speeches)}</b> are speeches by the party secretaries of "
-           f"<b>{speeches['street'].nunique()}</b> streets (document {sources or 'none'})."]
-    summary = t["cleaning_summary"]
-    moj = summary[summary["step"] == "mojibake"]["edits"].sum()
-    dup = summary[summary["step"] == "duplicates"]["chars_removed"].sum()
-    out.append(f"Cleaning made <b>{int(summary['edits'].sum()):,}</b> logged edits, among them <b>{int(moj)}</b> repairs of "
-               f"GBK mojibake and the removal of <b>{int(dup):,}</b> characters printed twice by a layout.")
-    profiles = t.get("street_profiles", pd.DataFrame())
-    if len(profiles):
-        lead = Counter(profiles["frame_1"])
-        frame, n = lead.most_common(1)[0]
-        tasks = Counter(profiles["showcased_task"])
-        task, m = tasks.most_common(1)[0]
-        others = [f"{h(street_label(s))} ({h(f.lower())})" for s, f in zip(profiles["street"], profiles["frame_1"]) if f != frame]
-        out.append(f"<b>{n}</b> of {len(profiles)} speeches lead with the <b>{h(frame.lower())}</b> frame; the exceptions are "
-                   + (", ".join(others) or "none") + ".")
-        out.append(f"The task most often showcased is <b>{h(task.lower())}</b> ({m} streets: "
-                   + ", ".join(h(street_label(s)) for s in profiles.loc[profiles["showcased_task"] == task, "street"])
-                   + f"); {len(tasks)} different tasks are showcased in all.")
-    keyness = t.get("keyness", pd.DataFrame())
-    if len(keyness):
-        articles = keyness[(keyness["comparison"] != "speeches") & (keyness["group"] != "rest of corpus")]
-        parts = [f"{h(g)}: " + "、".join(h(x) for x in f.head(3)["term"]) for g, f in articles.groupby("group", sort=False)]
-        if parts:
-            out.append("Against the rest of the corpus, the long single-street documents stand out for " + "; ".join(parts) + ".")
+    copies = accepted[accepted["duplicate_of"].astype(str) != ""]
+    scopes = segs.drop_duplicates("doc_id")["scope"].value_counts()
+    in_area = segs[segs["scope"] == schema.IN_AREA]
+    streets = sorted(s for s in in_area["street"].unique() if s)
+    genres = in_area.groupby("genre")["doc_id"].nunique()
+    out = [f"The corpus holds <b>{len(accepted)}</b> documents ({int((docs['rejected'].astype(str) == 'True').sum())} rejected, "
+           f"{len(copies)} copies of another left out): <b>{int(scopes.get(schema.IN_AREA, 0))}</b> from the study area, "
+           f"{int(scopes.get(schema.OUTSIDE, 0))} from other districts and {int(scopes.get(schema.UNKNOWN, 0))} unplaced. "
+           f"<b>{len(streets)}</b> streets have text of their own; the study area's documents by genre: "
+           + (", ".join(f"{n} × {h(g)}" for g, n in genres.items()) or "none") + "."]
+    profiles = pooled_profiles(t)
+    street_rows = profiles[~profiles["group"].isin(schema.NON_STREET_GROUPS)] if len(profiles) else profiles
+    if len(street_rows):
+        lead = Counter(street_rows.loc[street_rows["frame_1"] != "", "frame_1"])
+        if lead:
+            frame, n = lead.most_common(1)[0]
+            support = pd.to_numeric(street_rows["frame_order_support"], errors="coerce")
+            sure = street_rows[(street_rows["frame_1"] == frame) & (support >= 0.9)]
+            out.append(f"<b>{n}</b> of {len(street_rows)} streets put the <b>{h(frame.lower())}</b> frame first; in "
+                       f"<b>{len(sure)}</b> of them it stays ahead of the second frame in at least 90% of bootstrap replicates "
+                       "(in the rest the order could swap with more text).")
+        tasks = Counter(street_rows.loc[street_rows["task_code"] != "", "showcased_task"])
+        if tasks:
+            task, m = tasks.most_common(1)[0]
+            names = street_rows.loc[street_rows["showcased_task"] == task, "group"]
+            out.append(f"The task most often showcased is <b>{h(task.lower())}</b> ({m} streets: "
+                       + ", ".join(h(street_label(s)) for s in names) + f"); {len(tasks)} different tasks are showcased in all.")
+    summary = t.get("keyness_summary", pd.DataFrame())
+    if len(summary):
+        pooled = summary[summary["genre"] == schema.ALL_GENRES]
+        none = pooled[pooled["distinctive"].astype(int) == 0]
+        out.append(f"<b>{int((pooled['distinctive'].astype(int) > 0).sum())}</b> of {len(pooled)} streets have at least one term "
+                   "that sets them apart from the rest of the study area after a false-discovery correction"
+                   + (f"; for {', '.join(h(street_label(g)) for g in none['group'])} the text is too short or too like the rest."
+                      if len(none) else "."))
+    pairs = t.get("similarity_pairs", pd.DataFrame())
+    if len(pairs):
+        supported = pairs[pairs["nearest_support"].astype(float) >= 0.5]
+        out.append("Streets that reliably speak alike (nearest neighbours in at least half of the bootstrap replicates): "
+                   + ("; ".join(f"{h(street_label(a))} – {h(street_label(b))} ({float(c):.2f})" for a, b, c in
+                                supported[["street_a", "street_b", "cosine"]].itertuples(index=False)) or "none") + ".")
     metrics = t.get("metrics", pd.DataFrame())
     if len(metrics):
-        by_doc = metrics.groupby("doc_id").size().sort_values(ascending=False)
-        top_doc = by_doc.index[0]
-        speech_figs = int((metrics["genre"] == "speech excerpt").sum())
-        out.append(f"The documents report <b>{len(metrics)}</b> figures, <b>{int(by_doc.iloc[0])}</b> of them in {h(top_doc[:3])} "
-                   f"alone and only <b>{speech_figs}</b> in the eleven speeches: numbers are a feature of the written "
-                   f"articles, not of what secretaries say. All are as reported, not verified.")
+        per_genre = metrics.groupby("genre").size()
+        chars = segs.groupby("genre")["n_chars"].sum()
+        dense = (per_genre / chars.reindex(per_genre.index) * 1000).sort_values(ascending=False)
+        out.append(f"The documents report <b>{len(metrics)}</b> figures; they are densest in the "
+                   + ", ".join(f"{h(g)} genre ({v:.1f} per 1,000 characters)" for g, v in dense.head(2).items())
+                   + ": the count of figures measures the genre more than the street. All are as reported, not verified.")
     return out
 
 
@@ -251,7 +281,9 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
 
 
 def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
-    """Top terms, keyness by street, clouds."""
+    """Top terms, keyness by street with its test, clouds."""
+    from . import schema
+
     s = Section("words", "2. Words")
     freqs = t["term_frequencies"]
     top = freqs[(freqs["scope"] == "ALL") & (freqs["is_place"].astype(str) != "True")].head(10)
@@ -259,56 +291,74 @@ def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
                    "The corpus is dominated by " + ", ".join(f"{h(w)} <span class=note>({h(gloss[w]) + ', ' if w in gloss else ''}{c})</span>"
                                                                for w, c in zip(top["term"], top["count"])) + ".</p>")
     s.parts.append(figure("top_terms_corpus", "The most frequent terms of the corpus (stopwords and place names left out)."))
+    s.parts.append(figure("top_terms_by_street", "The most frequent terms of each street and group, per 10,000 tokens: mostly shared vocabulary."))
     s.parts.append(figure("wordcloud_corpus", "Word cloud of the corpus (frequency only; seeded, so identical on every build)."))
-    s.parts.append("<h3>What each street's speech stresses</h3><p>Keyness: log-odds ratio with informative Dirichlet prior "
-                   "(Monroe, Colaresi & Quinn 2008), each speech against the other ten. With a few hundred characters per "
-                   "speech, a z of 2 rests on three or four occurrences; read the ranking, not the level.</p>")
-    s.parts.append(figure("keyness_speeches", "Most distinctive terms of each street's speech (z-scores)."))
-    key = t.get("keyness", pd.DataFrame())
-    if len(key):
+    s.parts.append("<h3>What each street says more than the rest</h3><p>Each study-area street against the rest of the study "
+                   "area's text (outside and unplaced documents never enter): Fisher's exact test on the share of sentences "
+                   "that use a term, Benjamini–Hochberg at a 5% false-discovery rate. Only terms that pass are shown, with "
+                   "their counts; a street with no passing term has too little text, or says what the others say.</p>")
+    s.parts.append(figure("keyness_streets", "Distinctive terms of each street (log ratio of sentence shares; × = occurrences)."))
+    key, summary = t.get("keyness", pd.DataFrame()), t.get("keyness_summary", pd.DataFrame())
+    if len(summary):
+        pooled = summary[summary["genre"] == schema.ALL_GENRES]
         rows = []
-        for group, frame in key.groupby(["comparison", "group"], sort=False):
-            best = frame[frame["z"] > 0].head(5)
-            rows.append({"comparison": group[0], "group": street_label(group[1]) if group[0] == "speeches" else group[1],
-                         "distinctive terms (z, count)": "; ".join(f"{r.term} {('(' + gloss[r.term] + ')') if r.term in gloss else ''} z={r.z:.1f}, n={r.count}"
-                                                                  for r in best.itertuples())})
+        for r in pooled.itertuples():
+            passing = key[(key["genre"] == schema.ALL_GENRES) & (key["group"] == r.group) & (key["distinctive"].astype(str) == "True")].head(6)
+            terms = "; ".join(f"{x.term}{(' (' + gloss[x.term] + ')') if x.term in gloss else ''}: {x.sentences} of "
+                              f"{x.group_sentences} sentences, q={float(x.q_value):.3f}" for x in passing.itertuples())
+            rows.append({"street": street_label(r.group), "sentences": r.group_sentences,
+                         "distinctive terms": terms or "none passes: too little text, or too like the rest"})
         s.parts.append(table(pd.DataFrame(rows), "keyness_table"))
-    s.parts.append(figure("keyness_street_articles", "The long single-street documents against the rest of the corpus (z)."))
     return s
 
 
 def framing_section(t: dict[str, pd.DataFrame]) -> Section:
-    """Heatmaps, profiles with evidence, slogans, similarity, KWIC."""
+    """Street heatmaps and intervals, profiles with evidence, slogans, similarity with support, KWIC."""
+    from . import schema
+
     s = Section("framing", "3. How the streets frame their practice")
-    framing = t.get("framing", pd.DataFrame())
-    if len(framing):
-        kinds = framing.drop_duplicates("code")
+    sf = t.get("street_framing", pd.DataFrame())
+    if len(sf):
+        kinds = sf.drop_duplicates("code")
         frames = kinds.loc[kinds["kind"] == "frame", "name"]
+        units = sf[sf["genre"] == schema.ALL_GENRES].drop_duplicates("group")["ci_unit"].value_counts()
         s.parts.append(f"<p>A codebook of {len(frames)} frames ({h(', '.join(n.lower() for n in frames))}) and "
-                       f"{int((kinds['kind'] == 'task').sum())} task domains, built by close reading and applied as coding rules. "
-                       "Rates are hits per 1,000 characters; cells show counts, because each speech has only a few hundred characters.</p>")
-    s.parts.append(figure("framing_heatmap_speeches", "Frames in each street's speech (colour: rate per 1,000 characters; number: hits)."))
-    s.parts.append(figure("tasks_heatmap_speeches", "Task domains in each street's speech."))
-    profiles = t.get("street_profiles", pd.DataFrame())
+                       f"{int((kinds['kind'] == 'task').sum())} task domains, applied as coding rules. The street is the unit: "
+                       "everything said by or about a street is pooled, genre kept as a stratum, and compared as hits per 1,000 "
+                       "characters with a 95% bootstrap interval (resampling "
+                       + ", ".join(f"{h(u)} for {n} groups" for u, n in units.items())
+                       + "; documents where a group has five or more, since sentences of one document are not independent). "
+                       "Overlapping intervals mean no difference is shown. Outside and unplaced documents are groups of their own.</p>")
+    s.parts.append(figure("framing_heatmap_streets", "Frames by street, all genres pooled (colour: rate per 1,000 characters; number: hits)."))
+    s.parts.append(figure("framing_intervals", "Frame rates with 95% bootstrap intervals: where lines overlap, the streets are not shown to differ."))
+    s.parts.append(figure("tasks_heatmap_streets", "Task domains by street, all genres pooled."))
+    s.parts.append(figure("framing_by_year", "Frames by street and year, where documents are dated."))
+    profiles = pooled_profiles(t)
     if len(profiles):
         s.parts.append("<h3>Street profiles</h3><p>Each street's showcased task and its two strongest frames, with one line "
-                       "of evidence. <i>Thin</i> marks a profile resting on fewer than three hits.</p>")
-        shown = profiles.assign(street=profiles["street"].map(street_label),
+                       "of evidence. <i>Order holds</i> is the share of bootstrap replicates in which the first frame stays ahead "
+                       "of the second; <i>thin</i> marks a profile resting on fewer than three hits.</p>")
+        support = pd.to_numeric(profiles["frame_order_support"], errors="coerce")
+        shown = profiles.assign(street=profiles["group"].map(street_label),
                                 frames=profiles["frame_1"] + " (" + profiles["frame_1_hits"].astype(str) + "), " +
                                 profiles["frame_2"] + " (" + profiles["frame_2_hits"].astype(str) + ")",
-                                task=profiles["showcased_task"] + " (" + profiles["task_terms"] + ")",
+                                order=support.map(lambda v: "" if pd.isna(v) else f"{v:.0%}"),
+                                task=profiles["showcased_task"] + " (" + profiles["task_terms"] + ")" +
+                                profiles["task_tie"].map(lambda v: " — tied" if str(v) == "True" else ""),
                                 thin=profiles["thin_evidence"].map(lambda v: "thin" if str(v) == "True" else ""))
-        s.parts.append(table(shown[["street", "speaker", "n_chars", "task", "frames", "thin", "evidence"]], "profiles"))
-    s.parts.append(figure("framing_heatmap_documents", "Share of frame hits in the longer documents, profiled apart from the speeches."))
-    s.parts.append("<h3>Which streets speak alike</h3>" + figure("similarity_speeches", "Cosine similarity of the speeches' TF-IDF vocabulary, clustered."))
-    sim = t.get("similarity", pd.DataFrame())
-    if len(sim):
-        from .framing import closest_pairs
-
-        pairs = closest_pairs(sim.set_index("street"), n=3)
-        s.parts.append("<p>Closest pairs: " + "; ".join(f"{h(street_label(a))} – {h(street_label(b))} ({c:.2f})" for a, b, c in pairs)
-                       + ". Similarity is shared vocabulary, mostly the vocabulary of the task: streets that showcase the same task "
-                         "group together.</p>")
+        s.parts.append(table(shown[["street", "n_docs", "n_chars", "task", "frames", "order", "thin", "evidence"]], "profiles"))
+    s.parts.append("<h3>Which streets speak alike</h3>" + figure(
+        "similarity_streets", "Cosine similarity of the streets' vocabulary; * marks pairs that stay nearest neighbours in at "
+                              "least half of the bootstrap replicates."))
+    pairs = t.get("similarity_pairs", pd.DataFrame())
+    if len(pairs):
+        supported = pairs[pairs["nearest_support"].astype(float) >= 0.5]
+        s.parts.append("<p>Supported pairs: " + ("; ".join(
+            f"{h(street_label(a))} – {h(street_label(b))} (cosine {float(c):.2f}, support {float(p):.0%})"
+            for a, b, c, p in supported[["street_a", "street_b", "cosine", "nearest_support"]].itertuples(index=False))
+            or "none: no pair of streets is reliably alike in this corpus")
+            + ". Similarity is shared vocabulary, mostly the vocabulary of the task. No clustering tree is drawn: "
+              "a tree shows clusters whether or not the data support them.</p>")
     slogans = t.get("slogans", pd.DataFrame())
     if len(slogans):
         formulas = slogans[slogans["kind"] != "quoted slogan"]

@@ -38,3 +38,10 @@ def normalise_genre(label: str) -> str:
     """The project genre for a manifest or inferred label ('speech excerpts' → 'speech'); unknown labels → article."""
     key = (label or "").strip().lower()
     return GENRE_ALIASES.get(key, ARTICLE if key else "")
+
+# ---------------------------------------------------------------- comparison groups (street_framing.csv `group`)
+# A Longgang street is its own group (its name); everything else falls into one of three groups, never into a street.
+GROUP_DISTRICT = "district-wide"  # study-area text about no one street (a district report, a meeting's lead)
+GROUP_OUTSIDE = "outside"         # documents from another district
+GROUP_UNKNOWN = "unknown"         # anonymised or unplaced documents
+NON_STREET_GROUPS: tuple[str, ...] = (GROUP_DISTRICT, GROUP_OUTSIDE, GROUP_UNKNOWN)

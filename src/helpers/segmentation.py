@@ -1,21 +1,25 @@
-"""Analysis units: documents split into segments (speeches or paragraphs) with street and genre."""
+"""Analysis units: documents split into segments (speeches or paragraphs), each with its scope, street and genre.
+
+Attribution follows one order (see places.py): manifest override, speaker heading, explicit street names,
+community names. A document about one street gives it to every paragraph; a district-wide document gives a
+paragraph the one street it names (attribution 'mention') or whose communities it names ('community').
+"""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
-from .cleaning import SPEAKER_HEADING, is_heading_like
+import pandas as pd
 
-LONGGANG_STREETS = ("平湖", "布吉", "吉华", "坂田", "南湾", "横岗", "园山", "龙岗", "龙城", "宝龙", "坪地")
-STREET_ENGLISH = {"平湖": "Pinghu", "布吉": "Buji", "吉华": "Jihua", "坂田": "Bantian", "南湾": "Nanwan", "横岗": "Henggang",
-                  "园山": "Yuanshan", "龙岗": "Longgang", "龙城": "Longcheng", "宝龙": "Baolong", "坪地": "Pingdi"}
-OTHER_SHENZHEN_DISTRICTS = ("罗湖", "福田", "南山", "宝安", "龙华", "坪山", "光明", "盐田", "大鹏", "深汕")
-# Only the full name "X街道" counts: bare 龙岗 is usually the district (龙岗区), and a street of the same
-# name preceded by another district or city ("龙华区…", "常州市…区") is not a Longgang street.
-STREET_MENTION = re.compile(rf"(?P<prefix>(?:[\u4e00-\u9fff]{{2,4}}市)?[\u4e00-\u9fff]{{2}}区)?(?P<street>{'|'.join(LONGGANG_STREETS)})街道")
-DOMINANT_SHARE = 0.7
-GENRE_LABELS = {"speech excerpt", "news lead", "news report", "feature", "signed article", "speech", "article"}
+from . import schema
+from .cleaning import SPEAKER_HEADING, is_heading_like
+from .places import Attribution, gazetteer
+
+LONGGANG_STREETS: tuple[str, ...] = gazetteer().streets  # the study area's streets, from places.csv
+STREET_ENGLISH: dict[str, str] = {s: gazetteer().english[s] for s in LONGGANG_STREETS}
+SEGMENT_COLUMNS = ["doc_id", "segment_id", "street", "district", "scope", "attribution", "genre", "year", "speaker", "role",
+                   "text", "n_chars"]
+MIN_HEADINGS = 2  # two speaker headings make a document a run of speeches (one could be a byline)
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,8 @@ class Segment:
     doc_id: str
     segment_id: str
     street: str
+    district: str
+    scope: str
     attribution: str
     genre: str
     speaker: str
@@ -37,31 +43,8 @@ class Segment:
 
 
 def street_mentions(text: str) -> list[str]:
-    """Every Longgang street named as 'X街道', in order, leaving out same-named streets of other districts."""
-    found = []
-    for m in STREET_MENTION.finditer(text):
-        prefix = m.group("prefix") or ""
-        city = prefix.split("市")[0] if "市" in prefix else ""
-        district = prefix[:-1][-2:]
-        if (city and city != "深圳") or district in OTHER_SHENZHEN_DISTRICTS:
-            continue
-        found.append(m.group("street"))
-    return found
-
-
-def dominant_street(text: str) -> str:
-    """The street a text is about: named at least twice and in most street mentions; else ''."""
-    counts = Counter(street_mentions(text))
-    if not counts:
-        return ""
-    street, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-    return street if n >= 2 and n / sum(counts.values()) >= DOMINANT_SHARE else ""
-
-
-def single_street(text: str) -> str:
-    """The one street a paragraph names, if it names exactly one; else ''."""
-    streets = set(street_mentions(text))
-    return streets.pop() if len(streets) == 1 else ""
+    """Every study-area street named as 'X街道', in order, leaving out same-named streets of other districts."""
+    return gazetteer().streets_named(text)
 
 
 def sentence_at(text: str, position: int) -> str:
@@ -71,16 +54,21 @@ def sentence_at(text: str, position: int) -> str:
     return text[start:(min(ends) + 1 if ends else len(text))].strip()
 
 
-def infer_genre(text: str) -> str:
-    """A genre guess for a document without a manifest row."""
+def speaker_headings(text: str) -> int:
+    """How many lines of text are speaker headings ('X街道党工委书记 Name')."""
+    return sum(bool(SPEAKER_HEADING.match(line)) for line in text.split("\n"))
+
+
+def infer_genre(text: str, title: str = "") -> str:
+    """A genre (schema.GENRES) for a document without a manifest row, from its title and opening."""
     head = text[:300]
-    if sum(bool(SPEAKER_HEADING.match(line)) for line in text.split("\n")) >= 2:
-        return "speech excerpts"
-    if re.match(r"\s*(同志们|各位(领导|同志|代表))", head):
-        return "speech"
+    if re.search(r"工作报告|工作总结|述职报告", title + head[:60]):
+        return schema.WORK_REPORT
+    if SPEAKER_HEADING.match(title) or speaker_headings(text) >= MIN_HEADINGS or re.match(r"\s*(同志们|各位(领导|同志|代表))", head) or re.search(r"(讲话|发言)$", title):
+        return schema.SPEECH
     if re.search(r"(记者|通讯员|讯[（(]|日电|报道)", head) or text.lstrip().startswith(("昨日", "近日", "日前")):
-        return "news report"
-    return "article"
+        return schema.NEWS
+    return schema.ARTICLE
 
 
 def paragraphs(text: str) -> list[str]:
@@ -99,22 +87,24 @@ def paragraphs(text: str) -> list[str]:
     return out
 
 
-def speech_segments(doc_id: str, text: str) -> list[Segment]:
-    """Split a document of consecutive speeches at the 'X街道党工委书记 Name' headings."""
+def speech_segments(doc_id: str, text: str, place: Attribution) -> list[Segment]:
+    """Split a run of speeches at the 'X街道党工委书记 Name' headings; the text before the first is a news lead."""
     segments, current, lines = [], None, []
 
     def flush() -> None:
         body = "\n".join(lines).strip()
         if not body:
             return
-        n = len(segments) + 1
+        segment_id = f"{doc_id}-{len(segments) + 1:02d}"
         if current is None:
-            segments.append(Segment(doc_id, f"{doc_id}-{n:02d}", "", "", "news lead", "", "", body))
-        else:
-            street = current.group("unit").removesuffix("街道") if current.group("unit").endswith("街道") else ""
-            street = street if street in LONGGANG_STREETS else ""
-            segments.append(Segment(doc_id, f"{doc_id}-{n:02d}", street, "speaker" if street else "", "speech excerpt",
-                                    current.group("name"), current.group("unit") + current.group("role"), body))
+            segments.append(Segment(doc_id, segment_id, place.street, place.district, place.scope, place.how,
+                                    schema.NEWS, "", "", body))
+            return
+        unit = current.group("unit")
+        manifest = place.how == "manifest" and place.street
+        own = place if manifest else (gazetteer().heading_place(unit) or place)
+        segments.append(Segment(doc_id, segment_id, own.street, own.district, own.scope, own.how, schema.SPEECH,
+                                current.group("name"), unit + current.group("role"), body))
 
     for line in text.split("\n"):
         heading = SPEAKER_HEADING.match(line)
@@ -127,31 +117,41 @@ def speech_segments(doc_id: str, text: str) -> list[Segment]:
     return segments
 
 
-def segment_document(doc_id: str, text: str, genre: str, street: str) -> list[Segment]:
-    """Speeches by heading; other documents by paragraph, attributed to the document's street or,
-    in a document about no single street, to the one street a paragraph names (attribution 'mention')."""
-    if sum(bool(SPEAKER_HEADING.match(line)) for line in text.split("\n")) >= 2:
-        return speech_segments(doc_id, text)
+def heading_of(title: str, text: str) -> tuple[str, str, str]:
+    """(unit, role, name) of a lone speech's heading, in its title or its first line; else ('', '', '')."""
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    for line in (title, first):
+        m = SPEAKER_HEADING.match(line.strip())
+        if m:
+            return m.group("unit"), m.group("role"), m.group("name")
+    return "", "", ""
+
+
+def segment_document(doc_id: str, text: str, genre: str, place: Attribution, title: str = "") -> list[Segment]:
+    """Speeches by heading; other documents by paragraph, attributed to the document's street or, in a
+    district-wide document, to the one street a paragraph names ('mention') or whose communities it names.
+    A lone speech under its heading (in the title or first line) keeps its speaker."""
+    if speaker_headings(text) >= MIN_HEADINGS:
+        return speech_segments(doc_id, text, place)
+    unit, role, speaker = heading_of(title, text) if genre == schema.SPEECH else ("", "", "")
     segments = []
     for n, para in enumerate(paragraphs(text), start=1):
-        if street:
-            seg_street, attribution = street, "document"
-        else:
-            seg_street = single_street(para)
-            attribution = "mention" if seg_street else ""
-        segments.append(Segment(doc_id, f"{doc_id}-{n:02d}", seg_street, attribution, genre, "", "", para))
+        street, how = place.street, place.how
+        if not street and place.scope == schema.IN_AREA:
+            street, how = gazetteer().paragraph_street(para)
+        segments.append(Segment(doc_id, f"{doc_id}-{n:02d}", street, place.district, place.scope, how, genre, speaker,
+                                unit + role, para))
     return segments
 
 
-def segment_corpus(documents: "pd.DataFrame", clean_texts: dict[str, str]) -> "pd.DataFrame":
-    """segments.csv: every accepted document split into segments, in document order."""
-    import pandas as pd
-
+def segment_corpus(documents: pd.DataFrame, clean_texts: dict[str, str]) -> pd.DataFrame:
+    """segments.csv: every accepted document that is not a copy of another, split into segments in document order."""
     rows = []
-    for doc in documents[~documents["rejected"]].itertuples():
-        for seg in segment_document(doc.doc_id, clean_texts[doc.doc_id], doc.genre, doc.street):
-            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street,
-                         "attribution": seg.attribution, "genre": seg.genre, "speaker": seg.speaker,
-                         "role": seg.role, "text": seg.text, "n_chars": seg.n_chars})
-    columns = ["doc_id", "segment_id", "street", "attribution", "genre", "speaker", "role", "text", "n_chars"]
-    return pd.DataFrame(rows, columns=columns)
+    usable = documents[~documents["rejected"].astype(bool) & (documents["duplicate_of"].fillna("") == "")]
+    for doc in usable.itertuples():
+        place = Attribution(doc.scope, doc.district, doc.street, doc.attribution)
+        for seg in segment_document(doc.doc_id, clean_texts[doc.doc_id], doc.genre, place, doc.title):
+            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "district": seg.district,
+                         "scope": seg.scope, "attribution": seg.attribution, "genre": seg.genre, "year": doc.year,
+                         "speaker": seg.speaker, "role": seg.role, "text": seg.text, "n_chars": seg.n_chars})
+    return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections import Counter
 from functools import lru_cache
@@ -14,7 +13,7 @@ import pandas as pd
 import stopwordsiso
 
 from . import paths
-from .segmentation import LONGGANG_STREETS
+from .places import gazetteer
 
 USERDICT = paths.RESOURCES / "userdict.txt"
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
@@ -22,7 +21,8 @@ GLOSSARY = paths.RESOURCES / "glossary.csv"
 TOKEN_CACHE = "tokens.json"
 KEEP_SINGLE = {"党"}  # "the Party" on its own carries meaning; every other single character is left out
 HAN = re.compile(r"[\u4e00-\u9fff]")
-PLACE_NAMES = set(LONGGANG_STREETS) | {f"{s}街道" for s in LONGGANG_STREETS} | {"龙岗区", "深圳", "深圳市", "龙岗", "全区", "辖区"}
+# Place names are counted but kept out of charts and keyness: a street naming itself is not a finding.
+PLACE_NAMES = gazetteer().names() | {"全区", "辖区", "本区", "我区"}
 
 
 def userdict_terms() -> list[str]:
@@ -125,47 +125,6 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
     order = {scope: i for i, scope in enumerate(scopes)}
     return frame.sort_values(["scope", "count", "term"], key=lambda c: c.map(order) if c.name == "scope" else c,
                              ascending=[True, False, True]).reset_index(drop=True)
-
-
-def log_odds_dirichlet(group: Counter, rest: Counter, prior: Counter, prior_size: float) -> pd.DataFrame:
-    """Monroe, Colaresi & Quinn (2008) log-odds ratio with informative Dirichlet prior, group vs rest.
-
-    alpha_w = prior_size * prior share of w; delta_w = log-odds(w | group) - log-odds(w | rest);
-    z = delta / sqrt(1/(y_gw + alpha_w) + 1/(y_rw + alpha_w)).
-    """
-    prior_total = sum(prior.values())
-    n_group, n_rest = sum(group.values()), sum(rest.values())
-    rows = []
-    for term in sorted(set(group) | set(rest)):
-        alpha = prior_size * prior[term] / prior_total
-        if alpha <= 0:
-            continue
-        y_g, y_r = group[term], rest[term]
-        log_odds_g = math.log((y_g + alpha) / (n_group + prior_size - y_g - alpha))
-        log_odds_r = math.log((y_r + alpha) / (n_rest + prior_size - y_r - alpha))
-        delta = log_odds_g - log_odds_r
-        z = delta / math.sqrt(1 / (y_g + alpha) + 1 / (y_r + alpha))
-        rows.append({"term": term, "count": y_g, "count_rest": y_r, "delta": delta, "z": z})
-    return pd.DataFrame(rows, columns=["term", "count", "count_rest", "delta", "z"])
-
-
-def keyness(segments: pd.DataFrame, counted: dict[str, list[str]], groups: dict[str, list[str]], comparison: str,
-            prior_ids: list[str], min_count: int = 2, prior_size: float = 500.0) -> pd.DataFrame:
-    """Each group (label -> segment ids) against the other groups of the same comparison; places left out."""
-    prior = Counter(t for sid in prior_ids for t in counted[sid] if t not in PLACE_NAMES)
-    bags = {label: Counter(t for sid in ids for t in counted[sid] if t not in PLACE_NAMES) for label, ids in groups.items()}
-    frames = []
-    for label, bag in bags.items():
-        rest = sum((b for other, b in bags.items() if other != label), Counter())
-        scored = log_odds_dirichlet(bag, rest, prior, prior_size)
-        scored = scored[scored["count"] >= min_count].assign(comparison=comparison, group=label)
-        frames.append(scored)
-    columns = ["comparison", "group", "term", "count", "count_rest", "delta", "z"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    result = pd.concat(frames)[columns]
-    result["delta"], result["z"] = result["delta"].round(4), result["z"].round(3)
-    return result.sort_values(["comparison", "group", "z", "term"], ascending=[True, True, False, True]).reset_index(drop=True)
 
 
 def glossary() -> dict[str, str]:

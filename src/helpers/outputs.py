@@ -1,0 +1,75 @@
+"""What each notebook writes, so that every run starts clean and the report reads only this run's outputs.
+
+Notebook 01 calls `start_run()`, which removes the tables, figures and report of an earlier run. Every notebook
+ends with `finish(notebook, figures)`: each table it registers must have been written in this run (empty where the
+corpus has no data), and each figure it registers is recorded in figure_index.csv as drawn or not, with the reason.
+The report embeds a figure only when the index says it was drawn in this run.
+"""
+from __future__ import annotations
+
+import fnmatch
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .tables import read_table, write_table
+
+FIGURE_INDEX = "figure_index"
+# notebook -> (tables it writes, figures it may draw; '*' stands for a street's name)
+REGISTRY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "01_load_and_clean": (("documents", "cleaning_log", "cleaning_summary", "segments"), ()),
+    "02_words": (("dictionary_check", "term_frequencies", "keyness", "keyness_summary"),
+                 ("top_terms_corpus", "top_terms_by_street", "wordcloud_corpus", "wordcloud_*", "keyness_streets")),
+    "03_framing": (("framing", "framing_evidence", "street_framing", "street_profiles", "framing_by_year", "slogans",
+                    "similarity", "similarity_pairs"),
+                   ("framing_heatmap_streets", "tasks_heatmap_streets", "framing_intervals", "framing_by_year",
+                    "similarity_streets")),
+    "04_metrics": (("metrics",), ("metrics_*",)),
+    "05_report": ((), ()),
+}
+
+
+def start_run() -> None:
+    """Remove every table, figure, figure stamp and report of an earlier run (caches of unchanged inputs stay)."""
+    for folder in (paths.TABLES, paths.CACHE / "figures"):
+        shutil.rmtree(folder, ignore_errors=True)
+    for png in paths.FIGURES.glob("*.png"):
+        png.unlink()
+    paths.REPORT_HTML.unlink(missing_ok=True)
+    paths.ensure_dirs()
+
+
+def registered(notebook: str, figure: str) -> bool:
+    """Whether a figure name is one the notebook registers."""
+    return any(fnmatch.fnmatchcase(figure, pattern) for pattern in REGISTRY[notebook][1])
+
+
+def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame:
+    """Check the notebook's tables were written this run and record its figures: a path = drawn, a string = why not."""
+    missing = [t for t in REGISTRY[notebook][0] if not (paths.TABLES / f"{t}.csv").exists()]
+    if missing:
+        raise RuntimeError(f"notebook {notebook} did not write its tables {missing}")
+    unknown = [f for f in figures if not registered(notebook, f)]
+    if unknown:
+        raise RuntimeError(f"notebook {notebook} drew figures it does not register: {unknown} (add them to outputs.REGISTRY)")
+    rows = [{"notebook": notebook, "figure": name, "drawn": isinstance(value, Path) and value.exists(),
+             "note": "" if isinstance(value, Path) else (value or "not enough data in this corpus")}
+            for name, value in sorted(figures.items())]
+    index = read_table(FIGURE_INDEX) if (paths.TABLES / f"{FIGURE_INDEX}.csv").exists() else pd.DataFrame()
+    if len(index):
+        index = index[index["notebook"] != notebook]
+    index = pd.concat([index, pd.DataFrame(rows, columns=["notebook", "figure", "drawn", "note"])], ignore_index=True)
+    write_table(index.sort_values(["notebook", "figure"], kind="stable"), FIGURE_INDEX)
+    return index
+
+
+def figure_status(index: pd.DataFrame, name: str) -> tuple[bool, str]:
+    """(drawn in this run, note) for a figure, from figure_index.csv."""
+    if index.empty:
+        return False, "not drawn in this run"
+    row = index[index["figure"] == name]
+    if row.empty:
+        return False, "not drawn in this run"
+    return str(row["drawn"].iloc[0]) == "True", str(row["note"].iloc[0])
