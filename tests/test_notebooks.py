@@ -115,3 +115,19 @@ def test_report_is_self_contained(seeds_build):
     assert "<script src" not in report and "<link" not in report and "http://" not in report.replace("http://www.w3.org", "")
     assert report.count("data:image/png;base64,") >= 10 and "@font-face" in report
     assert (out / "build" / "report.html").stat().st_size < 6_000_000
+
+
+def test_a_second_corpus_in_the_same_build_keeps_nothing_of_the_first(tmp_path):
+    """Seeds, then a one-document corpus into the same build folders: the result equals a fresh build of that corpus."""
+    one_doc = tmp_path / "one_doc"
+    one_doc.mkdir()
+    (seed,) = (paths.ROOT / "seeds").glob("002_*.txt")
+    (one_doc / seed.name).write_bytes(seed.read_bytes())
+    reused, fresh = tmp_path / "reused", tmp_path / "fresh"
+    for corpus, out in ((paths.ROOT / "seeds", reused), (one_doc, reused), (one_doc, fresh)):
+        results = run_pipeline(corpus, out)
+        assert all(p.returncode == 0 for p in results.values()), [p.stderr[-2000:] for p in results.values() if p.returncode]
+    for folder in ("build/tables", "figures"):
+        assert digests(reused / folder) == digests(fresh / folder), folder
+    report = (reused / "build" / "report.html").read_text(encoding="utf-8")
+    assert "坪地 Pingdi" not in report and "平湖 Pinghu" not in report  # streets of the first corpus only

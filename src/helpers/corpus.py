@@ -337,4 +337,5 @@ def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]
     frame = frame.reindex(columns=columns)
     text_columns = [c for c in columns if c not in ("rejected", "raw_bytes", "raw_chars", "clean_chars", "edits", "chars_removed")]
     frame[text_columns] = frame[text_columns].fillna("")
+    frame = frame.astype({"rejected": bool})  # an empty corpus still has a boolean column to filter on
     return frame.sort_values("doc_id", kind="stable").reset_index(drop=True)

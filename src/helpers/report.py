@@ -202,7 +202,8 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
     scopes = segs.drop_duplicates("doc_id")["scope"].value_counts()
     in_area = segs[segs["scope"] == schema.IN_AREA]
     streets = sorted(s for s in in_area["street"].unique() if s)
-    genres = in_area.groupby("genre")["doc_id"].nunique()
+    originals = accepted[(accepted["duplicate_of"].astype(str) == "") & (accepted["scope"] == schema.IN_AREA)]
+    genres = originals["genre"].value_counts().sort_index()
     out = [f"The corpus holds <b>{len(accepted)}</b> documents ({int((docs['rejected'].astype(str) == 'True').sum())} rejected, "
            f"{len(copies)} copies of another left out): <b>{int(scopes.get(schema.IN_AREA, 0))}</b> from the study area, "
            f"{int(scopes.get(schema.OUTSIDE, 0))} from other districts and {int(scopes.get(schema.UNKNOWN, 0))} unplaced. "

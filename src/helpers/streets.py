@@ -292,7 +292,7 @@ def keyness(segments: pd.DataFrame, tokens: dict[str, list[str]], keep, fdr: flo
                              "q_value": float(f"{q[i]:.4g}"), "distinctive": bool(q[i] <= fdr and log_ratio[i] > 0)})
             summary.append({"genre": genre, "group": street, "group_sentences": n_group, "terms_tested": len(tested),
                             "distinctive": int(((q <= fdr) & (log_ratio > 0)).sum())})
-    table = pd.DataFrame(rows, columns=KEYNESS_COLUMNS)
+    table = pd.DataFrame(rows, columns=KEYNESS_COLUMNS).astype({"distinctive": bool})
     table = table.sort_values(["genre", "group", "distinctive", "q_value", "log_ratio", "term"],
                               ascending=[True, True, False, True, False, True], kind="stable").reset_index(drop=True)
     return table, pd.DataFrame(summary, columns=["genre", "group", "group_sentences", "terms_tested", "distinctive"])
