@@ -189,7 +189,7 @@ def excluded(text: str, m: re.Match[str], unit: str | None) -> bool:
         return True  # 期间, 二期工程: a period or a phase, not a count of issues or sessions
     if unit == "座" and after.startswith("谈"):
         return True  # 座谈会
-    if before in "+＋" or text[m.end("num"):m.end("num") + 1] in ("+", "＋"):
+    if (before and before in "+＋") or text[m.end("num"):m.end("num") + 1] in ("+", "＋"):
         return True  # numbered formula (3+3+6, 5+2)
     if unit == "年" and (re.fullmatch(r"\d{4}", num) or text[end:end + 1].isdigit()):
         return True  # a calendar year (2018年, 2018年6月), not a duration
@@ -437,7 +437,8 @@ def subject_of(text: str, figure: Figure, previous: str = "") -> str:
         return previous  # 较上届年轻4岁: the comparison base is not what changes
     share_of = figure.unit == "%" and after_text.startswith("的")
     if re.search("占(?!比)", before_text) and figure.unit in ("%", "个百分点", "百分点"):
-        return _before_phrase(_tokens(re.split("占(?!比)", before_text)[0]))  # the numerator, never the denominator
+        # the numerator (or the previous figure's subject: 资金500万元，占全年预算的30%), never the denominator
+        return _before_phrase(_tokens(re.split("占(?!比)", before_text)[0])) or previous
     after_text = after_text.removeprefix("之久").removeprefix("之多")
     if figure.unit in TIME_UNITS:  # a duration counts nothing; it may say what lasted (长达8年之久的联李东路征拆难题)
         return _after_phrase(_tokens(after_text[1:])) if after_text.startswith("的") else ""
@@ -449,7 +450,12 @@ def subject_of(text: str, figure: Figure, previous: str = "") -> str:
         before = _before_phrase(_tokens(before_text))
         if before.endswith(RATE_HEADS) or not share_of:  # 公众满意度100%的成绩: the rate's own noun
             return before or _after_phrase(after_tokens)
-    return _after_phrase(after_tokens) or _before_phrase(_tokens(before_text))
+    subject = _after_phrase(after_tokens) or _before_phrase(_tokens(before_text))
+    if subject.endswith("类") and previous and not previous.endswith("类"):
+        return subject + previous  # 重点项目20个，其中土地整备类8个: a kind of what the total counted
+    if subject.endswith("类") and previous:
+        return subject + previous[previous.rfind("类") + 1:]
+    return subject
 
 
 def category(unit: str, subject: str) -> str:
@@ -588,3 +594,51 @@ def charted(table: pd.DataFrame) -> pd.DataFrame:
     """The figures charts count: the study area's own (street, district, city), each fact once."""
     keep = table["scope"].isin([schema.FIGURE_STREET, schema.FIGURE_DISTRICT, schema.FIGURE_CITY]) & (table["restates"] == "")
     return table[keep]
+
+
+# ---------------------------------------------------------------- charts: labels and panels
+
+UNIT_FAMILIES = {"人": "persons", "名": "persons", "位": "persons", "人次": "person-times", "户": "households",
+                 "平方米": "square metres", "平方公里": "square kilometres", "亩": "mu", "米": "metres", "公里": "kilometres",
+                 "元": "yuan"}
+CHART_EXCLUDED_UNITS = ("%", "个百分点", "百分点", "倍", "岁") + TIME_UNITS
+
+
+def unit_family(unit: str) -> str:
+    """The unit a chart axis shows: 人, 名 and 位 all count persons; measures keep their unit; the other measure words
+    (个, 家, 项 …) all give a number of what the category names."""
+    return UNIT_FAMILIES.get(unit, unit if unit in MEASURE_UNITS else "number")
+
+
+def owner_label(street: str, scope: str) -> str:
+    """Who a figure belongs to, for chart labels: the street (Chinese and English) or the scope in brackets."""
+    from .segmentation import STREET_ENGLISH
+
+    return f"{street} {STREET_ENGLISH.get(street, '')}".strip() if street else f"({scope})"
+
+
+def chart_label(row: pd.Series) -> str:
+    """owner · subject (English gloss) · raw figure, e.g. 南湾 Nanwan · 党员 (Party members) · 652人."""
+    subject = row["subject"] or "(unstated)"
+    gloss = f" ({row['subject_en']})" if row.get("subject_en") else ""
+    return f"{owner_label(row['street'], row['scope'])} · {subject}{gloss} · {row['raw']}"
+
+
+def largest_panels(table: pd.DataFrame, per_panel: int = 6, max_panels: int = 6) -> dict[str, tuple[list[str], list[float]]]:
+    """The largest counts and measures, one panel per category and unit (persons, yuan, square metres …): never two
+    units on one axis; the panels with the most figures first."""
+    counts = table[~table["unit"].isin(CHART_EXCLUDED_UNITS)].assign(family=lambda t: t["unit"].map(unit_family))
+    if counts.empty:
+        return {}
+    groups = counts.groupby(["category", "family"], sort=True)
+    order = sorted(groups.groups, key=lambda key: (-len(groups.get_group(key)), key))[:max_panels]
+    panels = {}
+    for key in order:
+        top = groups.get_group(key).sort_values(["value", "figure_id"], ascending=[False, True], kind="stable").head(per_panel)
+        panels[f"{key[0]} · {key[1]}"] = ([chart_label(r) for _, r in top.iterrows()], [float(v) for v in top["value"]])
+    return panels
+
+
+def real_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Percentages whose subject is a rate (处置率, 满意度, 占比), not shares of something (90%的项目) nor rhetoric."""
+    return table[(table["unit"] == "%") & (table["category"] == "rates")]
