@@ -162,7 +162,7 @@ def rhetorical_or_name(text: str, m: re.Match[str], unit: str, value: float) -> 
         return True
     if unit in TIME_UNITS and after.startswith(NAME_AFTER):
         return True
-    if before.endswith(("个", "项")) or (unit == "个" and re.match(rf"[{CN_DIGITS}]", after)):
+    if (before.endswith("个") and not num[0].isdigit()) or (unit == "个" and re.match(rf"[{CN_DIGITS}]", after)):
         return True  # 两个一百年: a numbered slogan
     if before.endswith(ANAPHORA_BEFORE) and not m.group("pre"):
         return True
@@ -358,14 +358,15 @@ def _after_phrase(tokens: list[Token]) -> str:
     seen_noun = False
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if _nounish(tok) or (tok.word in HEAD_NOT_ALONE and seen_noun):
+        if (_nounish(tok) and not (seen_noun and tok.flag == "l")) or (tok.word in HEAD_NOT_ALONE and seen_noun):
             phrase.append(tok)
             seen_noun = True
         elif tok.word == "、" and phrase and nxt is not None and (_nounish(nxt) or nxt.flag.startswith(MODIFIER_FLAGS)
                                                                   or nxt.word.endswith("级")):
             phrase.append(tok)
-        elif seen_noun and tok.flag in ("a", "d", "b") and nxt is not None and _nounish(nxt):
-            phrase.append(tok)  # 丹平快速隔音屏: a modifier inside a name
+        elif (seen_noun and tok.flag in ("a", "d", "b") and nxt is not None and _nounish(nxt)
+              and i + 2 < len(tokens) and _nounish(tokens[i + 2])):
+            phrase.append(tok)  # 丹平快速隔音屏建设: a modifier inside a name (not 书记逐一上台)
         elif (not seen_noun and (tok.flag.startswith(MODIFIER_FLAGS) or tok.word.endswith("级")) and len(phrase) < 4
               and tok.word not in NOT_SUBJECT and tok.word not in VERB_MISTAGGED and tok.word not in LINKS):
             phrase.append(tok)  # 征转地任务, 处级、科级干部, 在建重大产业项目
@@ -404,8 +405,8 @@ def _before_phrase(tokens: list[Token]) -> str:
             phrase.append(tok)  # 处置率, 征拆总量: a verb naming what the head measures
         elif phrase and (tok.flag == "b" or tok.word.endswith("级") and len(tok.word) == 2):
             phrase.append(tok)  # 下级, 处级
-        elif (phrase and tok.flag.startswith("v") and len(tok.word) == 2 and len(words) > 1 and words[-2].word in ("已", "已经", "被")):
-            phrase.append(tok)  # 已处置隐患: the participle says which ones are counted
+        elif (phrase and tok.flag.startswith("v") and len(tok.word) == 2 and len(words) > 1 and words[-2].word in ("已", "已经", "被", "新")):
+            phrase.append(tok)  # 已处置隐患, 新转入党员: the participle says which ones are counted
         elif (not phrase and tok.flag == "v" and len(tok.word) == 2 and len(words) > 1 and _nounish(words[-2])):
             phrase.append(tok)  # 强弱电分离1.3万米: a nominalised verb measured by the figure
         else:
@@ -450,11 +451,14 @@ def subject_of(text: str, figure: Figure, previous: str = "") -> str:
         before = _before_phrase(_tokens(before_text))
         if before.endswith(RATE_HEADS) or not share_of:  # 公众满意度100%的成绩: the rate's own noun
             return before or _after_phrase(after_tokens)
+    if figure.unit in MEASURE_UNITS:  # 占地3.80万平方米（…）的产业园, 建筑面积近1万平方米: the measure's own name first
+        label = _before_phrase(_tokens(before_text))
+        entry = head_entry(label)
+        if entry and entry["category"] == CATEGORY_BY_UNIT[figure.unit]:
+            return label
     subject = _after_phrase(after_tokens) or _before_phrase(_tokens(before_text))
-    if subject.endswith("类") and previous and not previous.endswith("类"):
-        return subject + previous  # 重点项目20个，其中土地整备类8个: a kind of what the total counted
-    if subject.endswith("类") and previous:
-        return subject + previous[previous.rfind("类") + 1:]
+    if subject.endswith("类") and previous[previous.rfind("类") + 1:]:
+        return subject + previous[previous.rfind("类") + 1:]  # 重点项目20个，其中土地整备类8个: a kind of the total
     return subject
 
 
