@@ -293,6 +293,7 @@ def _pos_tokenizer():
 
 @lru_cache(maxsize=1)
 def _domain_nouns() -> frozenset[str]:
+    """The user dictionary's terms and the mapping's head words: nouns whatever jieba tags them."""
     from .tokens import userdict_terms
 
     return frozenset(userdict_terms()) | frozenset(figure_categories()["head"]) | {"组织", "服务", "管理", "攻坚"}
@@ -326,6 +327,7 @@ def _tokens(fragment: str) -> list[Token]:
 
 
 def _nounish(token: Token) -> bool:
+    """Whether a token can be part of what is counted (nouns, domain terms, quoted names; not ranks or fillers)."""
     if token.word in NOT_SUBJECT or token.word in VERB_MISTAGGED or token.flag in ("x", "m"):
         return False
     if token.word.endswith("级") and len(token.word) == 2:
@@ -545,11 +547,6 @@ def document_scopes(segments: pd.DataFrame) -> dict[str, str]:
 
 COLUMNS = ["doc_id", "segment_id", "figure_id", "street", "scope", "genre", "raw", "value", "value_high", "unit", "qualifier",
            "subject", "subject_en", "category", "restates", "time_ref", "sentence"]
-
-
-def _same_subject(a: str, b: str) -> bool:
-    """Two subjects name the same thing: equal, or one the other's tail (临时党支部 / 河道整治临时党支部 are not)."""
-    return bool(a) and bool(b) and a == b
 
 
 def restatements(rows: list[dict]) -> list[str]:
