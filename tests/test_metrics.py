@@ -341,3 +341,21 @@ def test_hand_checked_seed_figures_are_all_found(seed_table):
         if not ((rows["value"] - value).abs() < 1e-6).any() or subject not in set(rows["subject"]):
             missing.append((doc, raw, subject, list(rows["subject"])))
     assert missing == []
+
+
+def one_paragraph_table(text: str, street: str = "") -> pd.DataFrame:
+    return metrics.metrics_table(pd.DataFrame([{"doc_id": "x", "segment_id": "x-01", "street": street, "genre": "article",
+                                                "text": text, "scope": schema.IN_AREA}]))
+
+
+def test_owner_rules_beyond_the_seeds():
+    # sentences of the kinds the unseen articles hold (not in the five seeds): a breakdown by place, several streets
+    # together, another Shenzhen district, a change of a rate
+    table = one_paragraph_table("全市共有志愿者200万人，其中龙岗区48万人。龙城街道、宝龙街道和园山街道共派出志愿者500人。"
+                                "深圳市龙华区大浪街道成立了12个临时党支部。群众满意率从85%提升至96%。", street="坂田")
+    got = {r.raw: (r.scope, r.street, r.subject) for r in table.itertuples()}
+    assert got["200万人"] == (schema.FIGURE_CITY, "", "志愿者")
+    assert got["48万人"] == (schema.FIGURE_DISTRICT, "", "志愿者")
+    assert got["500人"] == (schema.FIGURE_STREET, "", "志愿者")  # three streets' joint figure: no one street's
+    assert got["12个"][0] == schema.FIGURE_OUTSIDE
+    assert got["96%"] == (schema.FIGURE_STREET, "坂田", "群众满意率")

@@ -292,6 +292,12 @@ def _pos_tokenizer():
 
 
 @lru_cache(maxsize=1)
+def _long_heads() -> tuple[str, ...]:
+    """The mapping's head words of two characters or more."""
+    return tuple(h for h in figure_categories()["head"] if len(h) >= 2)
+
+
+@lru_cache(maxsize=1)
 def _domain_nouns() -> frozenset[str]:
     """The user dictionary's terms and the mapping's head words: nouns whatever jieba tags them."""
     from .tokens import userdict_terms
@@ -332,7 +338,8 @@ def _nounish(token: Token) -> bool:
         return False
     if token.word.endswith("级") and len(token.word) == 2:
         return False  # 处级, 科级: a rank modifies the noun after it
-    return token.flag == "nq" or token.flag.startswith(NOUNISH) and token.flag != "q" or token.word in _domain_nouns()
+    return (token.flag == "nq" or token.flag.startswith(NOUNISH) and token.flag != "q" or token.word in _domain_nouns()
+            or token.word.endswith(_long_heads()))  # 安全隐患 is tagged an idiom
 
 
 def _clause_after(text: str, end: int) -> str:
@@ -388,12 +395,14 @@ def _before_phrase(tokens: list[Token]) -> str:
     """The label a figure stands after: 隐患信息2087宗, 土地整备类8个, 处置率达95.26%, 党员总数279人 → 党员."""
     words = list(tokens)
     skipped: list[str] = []
-    while words and (words[-1].word in LINKS or words[-1].flag in ("d", "uj", "ul", "p")) and len(skipped) < 3:
+    while words and (words[-1].word in LINKS or words[-1].flag in ("d", "uj", "ul", "p", "t")) and len(skipped) < 3:
         skipped.append(words.pop().word)
     relative = "的" in skipped  # 参加…活动的有1195人: those who did it are counted
     phrase: list[Token] = []
     while words:
         tok = words[-1]
+        if phrase and tok.word in LINKS:
+            break  # 街道累计投入资金: the phrase starts after 累计
         if not phrase and tok.word in HEAD_NOT_ALONE:
             phrase.append(Token(tok.word, "n"))  # 征拆总量: kept with what it totals, dropped alone
         elif not phrase and tok.word in LABEL_SUFFIXES:
@@ -436,8 +445,8 @@ def subject_of(text: str, figure: Figure, previous: str = "") -> str:
         start -= 1
     after_text = _clause_after(text, figure.end)
     before_text = _clause_before(text, start)
-    if COMPARISON.search(before_text):
-        return previous  # 较上届年轻4岁: the comparison base is not what changes
+    if COMPARISON.search(before_text) or re.search(r"从.*[至到]$", before_text):
+        return previous  # 较上届年轻4岁, 从85%提升至96%: the comparison base is not what changes
     share_of = figure.unit == "%" and after_text.startswith("的")
     if re.search("占(?!比)", before_text) and figure.unit in ("%", "个百分点", "百分点"):
         # the numerator (or the previous figure's subject: 资金500万元，占全年预算的30%), never the denominator
@@ -458,7 +467,11 @@ def subject_of(text: str, figure: Figure, previous: str = "") -> str:
         entry = head_entry(label)
         if entry and entry["category"] == CATEGORY_BY_UNIT[figure.unit]:
             return label
-    subject = _after_phrase(after_tokens) or _before_phrase(_tokens(before_text))
+    subject = _after_phrase(after_tokens)
+    if not subject:
+        subject = _before_phrase(_tokens(before_text))
+        if previous and re.fullmatch(r"[\u4e00-\u9fff]{1,4}(?:区|街道|市|镇)", subject):
+            return previous  # 全市共有志愿者200万人，其中龙岗区48万人: a breakdown by place of the same thing
     if subject.endswith("类") and previous[previous.rfind("类") + 1:]:
         return subject + previous[previous.rfind("类") + 1:]  # 重点项目20个，其中土地整备类8个: a kind of the total
     return subject
@@ -526,6 +539,10 @@ def figure_owner(sentence: str, position: int, segment_street: str, doc_scope: s
     markers = owner_markers(sentence)
     before = [m for m in markers if m[0] <= position]
     chosen = before[-1] if before else None
+    if chosen and chosen[1] == schema.FIGURE_STREET:
+        clause = re.split(r"[，；：]", sentence[:position])[-1]
+        if len({m[2] for m in before if m[1] == schema.FIGURE_STREET and sentence.find(clause) <= m[0] - 4}) > 1:
+            return schema.FIGURE_STREET, ""  # 龙城街道、宝龙街道和园山街道共派出…: several streets' joint figure
     if chosen:
         return chosen[1], chosen[2]
     if segment_street:
