@@ -359,3 +359,19 @@ def test_owner_rules_beyond_the_seeds():
     assert got["500人"] == (schema.FIGURE_STREET, "", "志愿者")  # three streets' joint figure: no one street's
     assert got["12个"][0] == schema.FIGURE_OUTSIDE
     assert got["96%"] == (schema.FIGURE_STREET, "坂田", "群众满意率")
+
+
+def test_a_fact_told_in_headline_lead_and_body_is_counted_once():
+    # the shape of a news report (headline, lead, body), as in the issue's unseen 75个 case
+    segments = pd.DataFrame([
+        {"doc_id": "n", "segment_id": "n-01", "street": "布吉", "genre": "news report", "scope": schema.IN_AREA,
+         "text": "布吉街道：75个临时党支部奋战征拆一线"},
+        {"doc_id": "n", "segment_id": "n-02", "street": "布吉", "genre": "news report", "scope": schema.IN_AREA,
+         "text": "记者获悉，布吉街道已成立75个临时党支部，党员干部600余名参与其中。"},
+        {"doc_id": "n", "segment_id": "n-03", "street": "布吉", "genre": "news report", "scope": schema.IN_AREA,
+         "text": "街道在重点项目一线组建了75个征拆攻坚临时党支部。社区党委75个。"}])
+    table = metrics.metrics_table(segments)
+    branches = table[table["raw"] == "75个"]
+    assert list(branches["restates"]) == ["", "n-01#1", "n-01#1", ""]  # 社区党委 is another fact of the same size
+    assert len(metrics.charted(table)) == 3
+    assert metrics.same_subject("临时党支部", "征拆攻坚临时党支部") and not metrics.same_subject("党委", "")

@@ -20,7 +20,7 @@ QUALIFIERS_AFTER = ["以上", "以下", "左右", "之多"]
 UNIT_ALIASES = {"平米": "平方米", "㎡": "平方米", "万平方米": "平方米"}
 # Longest first, so that 平方公里 wins over 公里, 人次 over 人 and 大类 over 大.
 UNITS = sorted(["平方公里", "平方米", "平米", "㎡", "公里", "米", "亩", "亿元", "万元", "元", "个百分点", "百分点", "%", "成", "倍",
-                "人次", "人口", "人", "名", "位", "户", "个多月", "个月", "个", "家", "所", "支", "宗", "起", "件", "次", "场", "项", "批",
+                "人次", "人口", "人", "名", "位", "户", "个多月", "个多小时", "个月", "个", "家", "所", "支", "宗", "起", "件", "次", "场", "项", "批",
                 "栋", "台", "处", "条", "张", "座", "期", "大类", "年", "天", "小时", "周", "岁"], key=lambda u: (-len(u), u))
 # Units that measure (money, area, time, age, shares) decide the category themselves; counts (个, 名, 家 …) take it
 # from what is counted, with the unit's category below only as a fallback.
@@ -77,7 +77,9 @@ def idioms() -> frozenset[str]:
 
     found = {word for word, (_, tag) in jieba_entries().items()
              if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word)}
-    return frozenset(found | {"三会一课", "两学一做", "三社联动", "四级联动", "五指发力", "一经多纬", "一核多元", "三方联动"})
+    # and the Party's numbered formulas, quoted or not (四个意识: a slogan, not four of anything)
+    return frozenset(found | {"三会一课", "两学一做", "三社联动", "四级联动", "五指发力", "一经多纬", "一核多元", "三方联动",
+                              "四个意识", "四个自信", "两个维护", "四个全面", "两个确立", "三个代表", "四个伟大", "五个坚持"})
 
 
 @lru_cache(maxsize=1)
@@ -244,8 +246,8 @@ def extract_figures(text: str) -> list[Figure]:
         if unit == "人口":
             unit = "人"
         approx = m.group("approx")
-        if unit == "个多月":
-            unit, approx = "个月", "多"
+        if unit in ("个多月", "个多小时"):
+            unit, approx = unit.replace("个多", "").replace("月", "个月"), "多"
         unit = UNIT_ALIASES.get(unit, unit)
         if rhetorical_or_name(text, m, unit, value * multiplier):
             continue
@@ -381,8 +383,9 @@ def _after_phrase(tokens: list[Token]) -> str:
             phrase.append(tok)  # 征转地任务, 处级、科级干部, 在建重大产业项目
         else:
             break
-    while phrase and not _nounish(phrase[-1]) and phrase[-1].word not in HEAD_NOT_ALONE:
-        phrase.pop()
+    while phrase and ((not _nounish(phrase[-1]) and phrase[-1].word not in HEAD_NOT_ALONE)
+                      or (len(phrase) > 1 and phrase[-1].flag == "vn" and phrase[-1].word not in _domain_nouns())):
+        phrase.pop()  # 75个临时党支部冲锋在…: a verb after the noun is the predicate
     if not any(_nounish(t) for t in phrase):
         return ""
     return "".join(t.word for t in phrase)
@@ -566,20 +569,25 @@ COLUMNS = ["doc_id", "segment_id", "figure_id", "street", "scope", "genre", "raw
            "subject", "subject_en", "category", "restates", "time_ref", "sentence"]
 
 
+def same_subject(a: str, b: str) -> bool:
+    """Two subjects name the same thing: equal, or one the other with a qualifier before it (临时党支部 /
+    河道整治临时党支部), quotation marks aside."""
+    a, b = (x.replace("“", "").replace("”", "") for x in (a, b))
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 2 and long.endswith(short)
+
+
 def restatements(rows: list[dict]) -> list[str]:
-    """For each row, the figure_id of the first row of the same document with the same value, unit and subject."""
-    first: dict[tuple, str] = {}
+    """For each row, the figure_id of the first row of the same document with the same value, unit and subject
+    (same_subject); empty for a first mention and for rows without a subject."""
+    seen: list[dict] = []
     out = []
     for row in rows:
-        key = (row["doc_id"], row["value"], row["unit"], row["subject"])
-        if not row["subject"]:
-            out.append("")
-            continue
-        if key in first:
-            out.append(first[key])
-        else:
-            first[key] = row["figure_id"]
-            out.append("")
+        match = next((r["figure_id"] for r in seen if (r["doc_id"], r["value"], r["unit"]) == (row["doc_id"], row["value"], row["unit"])
+                      and same_subject(r["subject"], row["subject"])), "")
+        out.append(match)
+        if not match and row["subject"]:
+            seen.append(row)
     return out
 
 
@@ -632,7 +640,9 @@ def owner_label(street: str, scope: str) -> str:
     """Who a figure belongs to, for chart labels: the street (Chinese and English) or the scope in brackets."""
     from .segmentation import STREET_ENGLISH
 
-    return f"{street} {STREET_ENGLISH.get(street, '')}".strip() if street else f"({scope})"
+    if street:
+        return f"{street} {STREET_ENGLISH.get(street, '')}".strip()
+    return "(several streets)" if scope == schema.FIGURE_STREET else f"({scope})"
 
 
 def chart_label(row: pd.Series) -> str:
