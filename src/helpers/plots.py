@@ -247,14 +247,25 @@ def dot_chart(labels: list[str], values: list[float], markers: list[str], title:
 
 
 @cached_figure
-def largest_figures(labels: list[str], values: list[float], title: str, name: str, xlabel: str) -> Path:
-    """The largest counts on a log scale, labelled with what they count."""
+def largest_figures(panels: dict[str, tuple[list[str], list[float]]], title: str, name: str, ncols: int = 2) -> Path:
+    """The largest figures, one panel per unit (never two units on one axis), each labelled with what it counts."""
     use_cjk_font()
-    fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(labels) + 1.6))
-    barh(ax, labels, values, color="#5b3a29")
-    ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=10)
+    panels = {unit: pair for unit, pair in panels.items() if pair[0]}
+    n = max(len(panels), 1)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    tallest = max((len(labels) for labels, _ in panels.values()), default=1)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5 * ncols, (0.32 * tallest + 1.2) * nrows), squeeze=False)
+    for ax, (unit, (labels, values)) in zip(axes.flat, panels.items()):
+        barh(ax, labels, values, color="#5b3a29")
+        ax.tick_params(axis="y", labelsize=8)
+        if min(values) > 0 and max(values) / min(values) > 100:
+            ax.set_xscale("log")  # one unit, but spanning orders of magnitude
+        ax.set_xlabel(unit)
+        ax.set_title(unit, fontsize=9)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
     caveat(fig)
     fig.tight_layout()
     return save(fig, name)
