@@ -88,15 +88,13 @@ from helpers import cleaning, corpus, plots, schema, segmentation  # noqa: E402
 
 @pytest.fixture(scope="module")
 def seed_segments() -> pd.DataFrame:
-    """The five seeds cleaned and segmented as notebook 01 does, with the manifest's genre and street."""
-    manifest = corpus.read_manifest(SEEDS)
-    rows = []
-    for doc_id, meta in manifest.items():
-        text = cleaning.clean_text(doc_id, seed_text(doc_id.split("_")[0]))[0]
-        for seg in segmentation.segment_document(doc_id[:3], text, meta["genre"], meta["street"]):
-            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "genre": seg.genre,
-                         "attribution": seg.attribution, "text": seg.text})
-    return pd.DataFrame(rows)
+    """The five seeds cleaned, placed and segmented as notebook 01 does (doc ids shortened to 000…004 for reading)."""
+    raw = corpus.load_corpus(SEEDS)
+    cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
+    documents = corpus.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
+    segments = segmentation.segment_corpus(documents, {k: v[0] for k, v in cleaned.items()})
+    short = segments["doc_id"].str.split("_").str[0]
+    return segments.assign(doc_id=short, segment_id=short + segments["segment_id"].str.extract(r"(-\d+)$")[0])
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import cn2an
 import pandas as pd
 
 from . import paths, schema
-from .segmentation import LONGGANG_STREETS, OTHER_SHENZHEN_DISTRICTS, STREET_MENTION, sentence_at
+from .places import gazetteer
+from .segmentation import sentence_at
 
 FIGURE_CATEGORIES = paths.RESOURCES / "figure_categories.csv"
 SCOPE_MARKERS = paths.RESOURCES / "scope_markers.csv"
@@ -517,12 +518,11 @@ def owner_markers(sentence: str) -> list[tuple[int, str, str]]:
     """(end position, scope, street) of every owner a sentence names: a street (X街道) or a district/city word,
     leaving out comparisons (全区第一, 在全市率先, 占全区…的)."""
     found = []
-    for m in STREET_MENTION.finditer(sentence):
-        prefix = m.group("prefix") or ""
-        district = prefix[:-1][-2:]
-        if district in OTHER_SHENZHEN_DISTRICTS or ("市" in prefix and "深圳" not in prefix):
-            continue  # a same-named street of another district or city
-        found.append((m.end(), schema.FIGURE_STREET, m.group("street")))
+    for m in gazetteer().mentions(sentence):  # same-named streets of other districts are already left out
+        if m.place.area != "in":
+            found.append((m.end, schema.FIGURE_OUTSIDE, ""))
+        elif m.place.kind in ("street", "community"):
+            found.append((m.end, schema.FIGURE_STREET, m.place.street))
     for marker, scope in scope_markers().items():
         for m in re.finditer(re.escape(marker), sentence):
             after, before = sentence[m.end():], sentence[:m.start()]
@@ -558,9 +558,7 @@ def document_scopes(segments: pd.DataFrame) -> dict[str, str]:
     the district or one of its streets, unknown otherwise (an anonymised speech)."""
     if "scope" in segments:
         return {d: (s or schema.IN_AREA) for d, s in segments.groupby("doc_id", sort=False)["scope"].first().items()}
-    names = ("龙岗",) + tuple(f"{s}街道" for s in LONGGANG_STREETS)
-    return {d: schema.IN_AREA if any(n in "".join(g) for n in names) else schema.UNKNOWN
-            for d, g in segments.groupby("doc_id", sort=False)["text"]}
+    return {d: gazetteer().attribute("".join(g)).scope for d, g in segments.groupby("doc_id", sort=False)["text"]}
 
 
 # ---------------------------------------------------------------- the table
@@ -638,10 +636,8 @@ def unit_family(unit: str) -> str:
 
 def owner_label(street: str, scope: str) -> str:
     """Who a figure belongs to, for chart labels: the street (Chinese and English) or the scope in brackets."""
-    from .segmentation import STREET_ENGLISH
-
     if street:
-        return f"{street} {STREET_ENGLISH.get(street, '')}".strip()
+        return gazetteer().label(street)
     return "(several streets)" if scope == schema.FIGURE_STREET else f"({scope})"
 
 
