@@ -1,70 +1,107 @@
 """Framing: a codebook as data, coded hits with evidence (KWIC), slogans and formulas, street similarity."""
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths
+from . import paths, tokens
 from .segmentation import sentence_at
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
 THIN_EVIDENCE = 3  # fewer hits than this in a cell: shown, but marked as thin
 
 
+KINDS = ("name", "frame", "task")  # coding order: names first, so that no frame or task is coded inside a name
+
+
 @dataclass(frozen=True)
 class Code:
-    """One frame or task domain of the codebook."""
+    """One name class, frame or task domain of the codebook."""
     kind: str
     code: str
     name: str
     definition: str
     terms: dict[str, str]
     patterns: dict[str, str]
+    exclude: dict[str, str] = field(default_factory=dict)
+    outcome_terms: dict[str, str] = field(default_factory=dict)
+
+    def all_terms(self) -> list[str]:
+        """Literal terms and outcome terms, longest first."""
+        return sorted({**self.terms, **self.outcome_terms}, key=lambda t: (-len(t), t))
 
     def regex(self) -> re.Pattern[str]:
         """One alternation of all terms (longest first) and patterns."""
-        literals = [re.escape(t) for t in sorted(self.terms, key=lambda t: (-len(t), t))]
-        return re.compile("|".join(literals + list(self.patterns)))
+        return re.compile("|".join([re.escape(t) for t in self.all_terms()] + list(self.patterns)))
+
+    def exclusion(self) -> re.Pattern[str] | None:
+        """One alternation of the contexts that cancel a hit of this code, or None."""
+        return re.compile("|".join(f"(?:{p})" for p in self.exclude)) if self.exclude else None
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The codes plus the settings that are not codes (lines never coded, weight of outcome terms)."""
+    codes: list[Code]
+    skip_lines: dict[str, str]
+    outcome_weight: float
 
 
 class CodebookError(ValueError):
     """A codebook that would give wrong counts (empty code, duplicated term, broken pattern)."""
 
 
-def load_codebook(path: Path = CODEBOOK) -> list[Code]:
-    """Read and validate the codebook: frames first, then tasks, in file order."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _mapping(entry: dict, key: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (entry.get(key) or {}).items()}
+
+
+def read_codebook(path: Path = CODEBOOK) -> Codebook:
+    """Read and validate the whole codebook: names, frames, tasks in file order, skip_lines and outcome weight."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     codes = []
-    for kind in ("frames", "tasks"):
-        for entry in data.get(kind) or []:
-            codes.append(Code(kind.rstrip("s"), entry["code"], entry["name"], entry.get("definition", ""),
-                              {str(k): str(v) for k, v in (entry.get("terms") or {}).items()},
-                              {str(k): str(v) for k, v in (entry.get("patterns") or {}).items()}))
+    for kind in KINDS:
+        for entry in data.get(f"{kind}s") or []:
+            codes.append(Code(kind, entry["code"], entry["name"], entry.get("definition", ""), _mapping(entry, "terms"),
+                              _mapping(entry, "patterns"), _mapping(entry, "exclude"), _mapping(entry, "outcome_terms")))
+    skip = _mapping(data, "skip_lines")
     validate(codes, set((data.get("shared_terms") or {}).keys()))
-    return codes
+    for pattern in skip:
+        _compile(pattern, "skip_lines")
+    return Codebook(codes, skip, float(data.get("outcome_weight", 1.0)))
+
+
+def load_codebook(path: Path = CODEBOOK) -> list[Code]:
+    """The codes of the codebook: names, then frames, then tasks, in file order."""
+    return read_codebook(path).codes
+
+
+def _compile(pattern: str, owner: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise CodebookError(f"{owner}: pattern {pattern!r} does not compile: {exc}") from exc
 
 
 def validate(codes: list[Code], shared: set[str]) -> None:
     """No empty code, no code defined twice, every pattern compiles, no term in two codes of one kind unless shared."""
     seen_codes, owner = set(), {}
     for code in codes:
-        if not code.terms and not code.patterns:
+        if not code.terms and not code.patterns and not code.outcome_terms:
             raise CodebookError(f"{code.kind} '{code.code}' has no terms or patterns")
         if code.code in seen_codes:
             raise CodebookError(f"code '{code.code}' is defined twice")
         seen_codes.add(code.code)
-        for pattern in code.patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise CodebookError(f"{code.code}: pattern {pattern!r} does not compile: {exc}") from exc
-        for term in code.terms:
+        for pattern in list(code.patterns) + list(code.exclude):
+            _compile(pattern, code.code)
+        for term in code.all_terms():
             other = owner.get((code.kind, term))
             if other and term not in shared:
                 raise CodebookError(f"term '{term}' is in both {other} and {code.code}; list it under shared_terms if intended")
@@ -81,20 +118,77 @@ class Hit:
     term: str
 
 
-def code_hits(text: str, codes: list[Code]) -> list[Hit]:
-    """Coded spans of text; within a kind, overlapping matches go to the longest (then the earlier code)."""
+def token_boundaries(text: str) -> set[int]:
+    """Offsets where a jieba token of the project tokenizer (HMM off) starts or ends."""
+    bounds = {0, len(text)}
+    for _, start, end in tokens.tokenizer().tokenize(text, HMM=False):
+        bounds.update((start, end))
+    return bounds
+
+
+def skipped_spans(text: str, skip_lines: dict[str, str]) -> list[tuple[int, int]]:
+    """The lines matched by a skip_lines rule (web-page furniture), as (start, end) spans."""
+    spans, offset = [], 0
+    rules = [re.compile(p) for p in skip_lines]
+    for line in text.split("\n"):
+        if any(rule.search(line) for rule in rules):
+            spans.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return spans
+
+
+def candidate_matches(text: str, code: Code, bounds: set[int]) -> list[tuple[int, int, str]]:
+    """Every match of a code's terms and patterns that starts and ends on token boundaries and is not excluded.
+
+    Literal terms are searched one by one (overlapping occurrences included), so that a miss at a word boundary
+    cannot hide a good match next to it; a pattern's match is taken as regex finds it."""
+    found = []
+    for term in code.all_terms():
+        at = text.find(term)
+        while at >= 0:
+            found.append((at, at + len(term), term))
+            at = text.find(term, at + 1)
+    for pattern in code.patterns:
+        found += [(m.start(), m.end(), m.group(0)) for m in re.finditer(pattern, text) if m.end() > m.start()]
+    kept = [(s, e, t) for s, e, t in found if code.kind == "name" and t not in code.terms or (s in bounds and e in bounds)]
+    blocker = code.exclusion()
+    if blocker is None:
+        return kept
+    excluded = [(m.start(), m.end()) for m in blocker.finditer(text)]
+    return [(s, e, t) for s, e, t in kept if not any(es <= s and e <= ee for es, ee in excluded)]
+
+
+def code_hits(text: str, codes: list[Code], skip_lines: dict[str, str] | None = None) -> list[Hit]:
+    """Coded spans of text on word boundaries; names first; within a kind, overlaps go to the longest (then the earlier code).
+
+    Name patterns (meetings, service facilities) may start inside a token: they only block, and a name that starts
+    one character early blocks nothing of substance."""
+    if skip_lines is None:
+        skip_lines = _default_skip_lines()
+    bounds = token_boundaries(text)
+    blocked = np.zeros(len(text) + 1, dtype=bool)
+    for start, end in skipped_spans(text, skip_lines):
+        blocked[start:end] = True
+    names_mask = blocked.copy()
     hits = []
-    for kind in ("frame", "task"):
-        candidates = [(m.start(), m.end(), code.code, m.group(0))
-                      for order, code in enumerate(c for c in codes if c.kind == kind)
-                      for m in code.regex().finditer(text) if m.end() > m.start()]
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-        taken = np.zeros(len(text) + 1, dtype=bool)
+    for kind in KINDS:
+        candidates = [(s, e, code.code, term)
+                      for code in (c for c in codes if c.kind == kind) for s, e, term in candidate_matches(text, code, bounds)]
+        order = {c.code: i for i, c in enumerate(codes)}
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], order[c[2]]))
+        taken = names_mask.copy()
         for start, end, code, term in candidates:
             if not taken[start:end].any():
                 taken[start:end] = True
                 hits.append(Hit(kind, code, start, end, term))
-    return sorted(hits, key=lambda h: (h.start, h.kind))
+        if kind == "name":
+            names_mask = taken
+    return sorted(hits, key=lambda h: (h.start, KINDS.index(h.kind)))
+
+
+@lru_cache(maxsize=1)
+def _default_skip_lines() -> dict[str, str]:
+    return read_codebook().skip_lines
 
 
 def kwic(text: str, start: int, end: int, width: int = 18) -> tuple[str, str, str]:
@@ -247,3 +341,62 @@ def shared_terms(tfidf: pd.DataFrame, a: str, b: str, n: int = 4) -> list[str]:
     contribution = tfidf.loc[a] * tfidf.loc[b]
     top = contribution[contribution > 0].sort_values(ascending=False, kind="stable")
     return list(top.index[:n])
+
+
+# ---------------------------------------------------------------- validation of the codebook
+VALIDATION = paths.RESOURCES / "codebook_validation.csv"
+VALIDATION_TEXTS = paths.ROOT / "tests" / "fixtures" / "validation"
+VALIDATION_COLUMNS = ["span_id", "source", "doc", "kind", "code", "term", "left", "keyword", "right", "correct", "reason"]
+MIN_JUDGED = 10  # a code with fewer judged spans gets no precision claim, only "too few judged"
+
+
+def validation_texts(folder: Path = VALIDATION_TEXTS) -> dict[str, str]:
+    """The texts written for validation (tests/fixtures/validation/*.txt), by file stem."""
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
+
+
+def spans_to_judge(texts: dict[str, str], codes: list[Code] | None = None, per_code: int = 12, seed: int = 10,
+                   source: str = "", kinds: tuple[str, ...] = ("frame", "task"), show: bool = True) -> pd.DataFrame:
+    """A seeded random sample of coded spans (at most per_code per code) to read and judge; printed as KWIC lines.
+
+    The `correct` and `reason` columns are left empty for the judge to fill in."""
+    codes = codes or load_codebook()
+    rows = []
+    for doc, text in texts.items():
+        for hit in code_hits(text, codes):
+            if hit.kind in kinds:
+                left, keyword, right = kwic(text, hit.start, hit.end, width=20)
+                rows.append({"source": source, "doc": doc, "kind": hit.kind, "code": hit.code, "term": hit.term,
+                             "start": hit.start, "left": left, "keyword": keyword, "right": right})
+    rng = random.Random(seed)
+    drawn = []
+    for code in codes:
+        pool = [r for r in rows if r["code"] == code.code]
+        drawn += sorted(rng.sample(pool, min(per_code, len(pool))), key=lambda r: (r["doc"], r["start"]))
+    frame = pd.DataFrame(drawn, columns=["source", "doc", "kind", "code", "term", "start", "left", "keyword", "right"])
+    frame.insert(0, "span_id", [f"{source or 'x'}-{code}-{doc[:12]}-{start}" for code, doc, start in
+                                zip(frame["code"], frame["doc"], frame["start"])])
+    frame = frame.drop(columns="start").assign(correct="", reason="")
+    if show:
+        for row in frame.itertuples():
+            print(f"{row.span_id}\t{row.code}\t…{row.left}【{row.keyword}】{row.right}…")
+    return frame[VALIDATION_COLUMNS]
+
+
+def read_validation(path: Path = VALIDATION) -> pd.DataFrame:
+    """The judged validation sample (one row per coded span, correct 1/0 with a reason)."""
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype={"correct": int})
+
+
+def validation_precision(judged: pd.DataFrame, codes: list[Code] | None = None, min_judged: int = MIN_JUDGED) -> pd.DataFrame:
+    """Precision per code on the judged sample: judged, correct, precision, and a `too_few_judged` flag."""
+    codes = codes or load_codebook()
+    rows = []
+    for code in (c for c in codes if c.kind in ("frame", "task")):
+        sub = judged[judged["code"] == code.code]
+        n, ok = len(sub), int(sub["correct"].astype(int).sum()) if len(sub) else 0
+        rows.append({"kind": code.kind, "code": code.code, "name": code.name, "judged": n, "correct": ok,
+                     "precision": round(ok / n, 3) if n else float("nan"), "too_few_judged": n < min_judged,
+                     "by_source": "; ".join(f"{s} {int(g['correct'].astype(int).sum())}/{len(g)}"
+                                            for s, g in sub.groupby("source", sort=True))})
+    return pd.DataFrame(rows)
