@@ -49,10 +49,9 @@ class Code:
 
 @dataclass(frozen=True)
 class Codebook:
-    """The codes plus the settings that are not codes (lines never coded, weight of outcome terms)."""
+    """The codes plus the setting that is not a code (lines never coded)."""
     codes: list[Code]
     skip_lines: dict[str, str]
-    outcome_weight: float
 
 
 class CodebookError(ValueError):
@@ -64,7 +63,7 @@ def _mapping(entry: dict, key: str) -> dict[str, str]:
 
 
 def read_codebook(path: Path = CODEBOOK) -> Codebook:
-    """Read and validate the whole codebook: names, frames, tasks in file order, skip_lines and outcome weight."""
+    """Read and validate the whole codebook: names, frames, tasks in file order, and skip_lines."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     codes = []
     for kind in KINDS:
@@ -75,7 +74,7 @@ def read_codebook(path: Path = CODEBOOK) -> Codebook:
     validate(codes, set((data.get("shared_terms") or {}).keys()))
     for pattern in skip:
         _compile(pattern, "skip_lines")
-    return Codebook(codes, skip, float(data.get("outcome_weight", 1.0)))
+    return Codebook(codes, skip)
 
 
 def load_codebook(path: Path = CODEBOOK) -> list[Code]:
@@ -254,14 +253,16 @@ def street_profiles(framing: pd.DataFrame, segments: pd.DataFrame, hits: pd.Data
         tasks = frame[frame["kind"] == "task"].sort_values("hits", ascending=False, kind="stable")
         frames = frame[frame["kind"] == "frame"].sort_values("hits", ascending=False, kind="stable")
         seg = segments[(segments["genre"] == "speech excerpt") & (segments["street"] == unit)].iloc[0]
-        task = tasks.iloc[0]
-        task_hits = hits[(hits["segment_id"] == seg["segment_id"]) & (hits["code"] == task["code"])]
-        top_terms = Counter(task_hits["term"]).most_common(3)
+        seg_hits = hits[(hits["segment_id"] == seg["segment_id"]) & (hits["kind"] == "task")]
+        chosen = showcased_task(seg_hits)  # task terms decide; outcome terms only break ties; a tie is named
+        task = tasks[tasks["code"] == chosen["code"]].iloc[0] if chosen["code"] else tasks.iloc[0]
+        tasks = pd.concat([task.to_frame().T, tasks[tasks["code"] != task["code"]]])
+        task_hits = seg_hits[seg_hits["code"] == chosen["code"]]
         example = task_hits.iloc[0] if len(task_hits) else None
         rows.append({
             "street": unit, "speaker": seg["speaker"], "n_chars": int(frame["n_chars"].iloc[0]),
-            "showcased_task": names[task["code"]] if task["hits"] else "", "task_code": task["code"] if task["hits"] else "",
-            "task_hits": int(task["hits"]), "task_terms": "、".join(f"{t}×{n}" for t, n in top_terms),
+            "showcased_task": chosen["name"], "task_code": chosen["code"],
+            "task_hits": int(task["hits"]), "task_terms": chosen["terms"], "task_tie": chosen["tied_codes"],
             "second_task": names[tasks.iloc[1]["code"]] if tasks.iloc[1]["hits"] else "", "second_task_hits": int(tasks.iloc[1]["hits"]),
             "frame_1": names[frames.iloc[0]["code"]], "frame_1_hits": int(frames.iloc[0]["hits"]),
             "frame_1_rate": frames.iloc[0]["rate_per_1k"],
@@ -271,6 +272,36 @@ def street_profiles(framing: pd.DataFrame, segments: pd.DataFrame, hits: pd.Data
             "evidence": "" if example is None else f"…{example['left']}【{example['keyword']}】{example['right']}…",
         })
     return pd.DataFrame(rows)
+
+
+def showcased_task(task_hits: pd.DataFrame, book: Codebook | None = None) -> dict:
+    """The task a text is about, from its task hits (columns code, term); a tie is reported as a tie.
+
+    Tasks are ranked on their task terms; outcome terms (cadres tempered in 征拆, work style improved: what a task
+    produced, listed under `outcome_terms`) only break a tie, so a by-product never outranks the task itself.
+    Returns code and name (the first tied code in codebook order), hits (task terms), outcome_hits, terms of the
+    chosen code (征拆×5、拆迁×1), tie and tied_codes."""
+    book = book or read_codebook()
+    order = [c.code for c in book.codes if c.kind == "task"]
+    names = {c.code: c.name for c in book.codes}
+    outcomes = {(c.code, t) for c in book.codes for t in c.outcome_terms}
+    result = {"code": "", "name": "", "hits": 0, "outcome_hits": 0, "terms": "", "tie": False, "tied_codes": ""}
+    if task_hits is None or not len(task_hits):
+        return result
+    hits = task_hits[task_hits["code"].isin(order)]
+    if not len(hits):
+        return result
+    core, extra = Counter(), Counter()
+    for code, term in zip(hits["code"], hits["term"]):
+        (extra if (code, term) in outcomes else core)[code] += 1
+    rank = {code: (core[code], extra[code]) for code in set(core) | set(extra)}
+    best = max(rank.values())
+    tied = sorted((c for c, r in rank.items() if r == best), key=order.index)
+    top = tied[0]
+    counts = Counter(hits.loc[hits["code"] == top, "term"])
+    terms = "、".join(f"{t}×{n}" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return {"code": top, "name": names[top], "hits": core[top], "outcome_hits": extra[top], "terms": terms,
+            "tie": len(tied) > 1, "tied_codes": "、".join(tied) if len(tied) > 1 else ""}
 
 
 # ---------------------------------------------------------------- slogans and formulas
