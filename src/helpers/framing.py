@@ -431,3 +431,46 @@ def validation_precision(judged: pd.DataFrame, codes: list[Code] | None = None, 
                      "by_source": "; ".join(f"{s} {int(g['correct'].astype(int).sum())}/{len(g)}"
                                             for s, g in sub.groupby("source", sort=True))})
     return pd.DataFrame(rows)
+
+
+VALIDATION_DRAW = {"seeds": 16, "written": 12, "seed": 10}  # spans per code from each source, and the random seed
+
+
+def cleaned_seed_texts(folder: Path = paths.ROOT / "seeds") -> dict[str, str]:
+    """The seed documents as cleaned text (notebook 01's cleaning), by file stem: the texts the sample was drawn from."""
+    from .cleaning import clean_text
+    from .corpus import load_corpus
+    corpus = load_corpus(folder)
+    return {doc.doc_id: clean_text(doc.doc_id, doc.text)[0] for doc in corpus.documents}
+
+
+def draw_validation_sample(seed_texts: dict[str, str] | None = None, show: bool = False) -> pd.DataFrame:
+    """Redraw the validation sample with the project's settings (to judge again after a codebook change)."""
+    seed_texts = cleaned_seed_texts() if seed_texts is None else seed_texts
+    settings = VALIDATION_DRAW
+    drawn = [spans_to_judge(seed_texts, per_code=settings["seeds"], seed=settings["seed"], source="seeds", show=show),
+             spans_to_judge(validation_texts(), per_code=settings["written"], seed=settings["seed"], source="written", show=show)]
+    return pd.concat(drawn, ignore_index=True)
+
+
+def unjudged_spans(sample: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
+    """Spans of a fresh draw that the judged file lacks (same span_id and the same context): these need judging."""
+    key = lambda f: f["span_id"] + "|" + f["left"] + f["keyword"] + f["right"]  # noqa: E731
+    return sample[~key(sample).isin(set(key(judged)))]
+
+
+def must_code(path: Path = CODEBOOK) -> list[dict[str, str]]:
+    """The recall list of the codebook: phrases that must be coded, with their code and a real example sentence."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [{k: str(v) for k, v in row.items()} for row in data.get("must_code") or []]
+
+
+def recall_misses(codes: list[Code] | None = None) -> list[dict[str, str]]:
+    """The must-code phrases that their example sentence does not code with their code (empty when recall holds)."""
+    codes = codes or load_codebook()
+    misses = []
+    for row in must_code():
+        hits = code_hits(row["example"], codes)
+        if not any(h.code == row["code"] and row["phrase"] in row["example"][h.start:h.end] for h in hits):
+            misses.append(row)
+    return misses

@@ -189,7 +189,7 @@ def concept_of(term: str) -> str:
 def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
     """Like term_frequencies, one row per concept, with `terms` listing the counted forms (党建 41、党建引领 12)."""
     as_concepts = {sid: [concept_of(t) for t in toks] for sid, toks in counted.items()}
-    table = term_frequencies(segments, as_concepts).drop(columns="concept").rename(columns={"term": "concept"})
+    table = term_frequencies(segments, as_concepts).drop(columns=["concept", "concept_count"]).rename(columns={"term": "concept"})
     forms: dict[tuple[str, str], Counter] = {}
     scopes = {"ALL": list(segments["segment_id"])}
     for street in sorted(s for s in segments["street"].unique() if s):
@@ -204,7 +204,8 @@ def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -
 
 
 def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
-    """term_frequencies.csv: per scope (ALL, then each street) the count, rate per 10,000 tokens, segments and concept."""
+    """term_frequencies.csv: per scope (ALL, then each street) the count, rate per 10,000 tokens, segments, and the
+    term's concept with the concept's count in the scope (党建引领 → 党建, counted with 党建, 基层党建, 党建+)."""
     scopes = {"ALL": list(segments["segment_id"])}
     for street in sorted(s for s in segments["street"].unique() if s):
         scopes[street] = list(segments.loc[segments["street"] == street, "segment_id"])
@@ -217,8 +218,9 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
             rows.append({"scope": scope, "term": term, "count": count, "rate_per_10k": round(10_000 * count / total, 3),
                          "n_segments": spread[term], "scope_tokens": total, "is_place": term in PLACE_NAMES,
                          "concept": concept_of(term)})
-    columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place", "concept"]
-    frame = pd.DataFrame(rows, columns=columns)
+    columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place", "concept", "concept_count"]
+    frame = pd.DataFrame(rows, columns=columns[:-1])
+    frame["concept_count"] = frame.groupby(["scope", "concept"])["count"].transform("sum") if len(frame) else 0
     order = {scope: i for i, scope in enumerate(scopes)}
     return frame.sort_values(["scope", "count", "term"], key=lambda c: c.map(order) if c.name == "scope" else c,
                              ascending=[True, False, True]).reset_index(drop=True)
