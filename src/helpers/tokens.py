@@ -32,7 +32,18 @@ HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
                "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
                "向汤桂游初房巫骆欧温")
-PLACE_NAMES = set(LONGGANG_STREETS) | {f"{s}街道" for s in LONGGANG_STREETS} | {"龙岗区", "深圳", "深圳市", "龙岗", "全区", "辖区"}
+# Numeral + classifier tokens (一名, 一家, 一次次, 一支): counting words, not content.
+NUMERAL_CLASSIFIER = re.compile(r"[一二三四五六七八九十两几每]+[个名家项支份次批些套处条件位种只群户栋间]+")
+
+
+def _userdict_places() -> set[str]:
+    """Places tagged 'ns' in the user dictionary (木连龙, 怡翠路, 沙湾河 …): counted, but not shown as content."""
+    entries = [line.split() for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {e[0] for e in entries if len(e) >= 3 and e[2] == "ns"}
+
+
+PLACE_NAMES = (set(LONGGANG_STREETS) | {f"{s}街道" for s in LONGGANG_STREETS} | {"龙岗区", "深圳", "深圳市", "龙岗", "全区", "辖区"}
+               | _userdict_places())
 
 
 def userdict_terms() -> list[str]:
@@ -123,10 +134,11 @@ def project_stopwords() -> dict[str, str]:
 
 
 def is_content_token(token: str) -> bool:
-    """A token worth counting: Chinese, not a stopword, two characters or more (or a kept single)."""
+    """A token worth counting: Chinese, not a stopword or a numeral-classifier, two characters or more (or a kept single)."""
     if token in KEEP_SINGLE:
         return True
-    return len(token) >= 2 and bool(HAN.search(token)) and token not in stopwords() and not any(c.isdigit() for c in token)
+    return (len(token) >= 2 and bool(HAN.search(token)) and token not in stopwords() and not any(c.isdigit() for c in token)
+            and not NUMERAL_CLASSIFIER.fullmatch(token))
 
 
 def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
