@@ -191,3 +191,14 @@ def test_clean_004_reads_as_simplified_chinese():
     assert "道德银行”项目通过党建引领" in clean
     assert corpus.cjk_share(clean) > 0.85
     assert not any(c.isascii() and c.isalpha() for c in clean)
+
+
+def test_zhu_becomes_zhe_where_simplified_usage_has_zhe():
+    from helpers import cleaning
+
+    text = "隨著改革深入，我們著力推進，肩上擔負著光榮使命；他是著名作家，成績顯著，著有多部著作"
+    edits = cleaning.to_simplified(text)
+    out = cleaning.apply_edits(text, edits)
+    assert out == "随着改革深入，我们着力推进，肩上担负着光荣使命；他是著名作家，成绩显著，著有多部著作"
+    assert sum(e.note.startswith("著→着") for e in edits) == 3  # each change logged as its own edit
+    assert cleaning.apply_edits("随著", cleaning.to_simplified("随著")) == "随着"  # also in a Simplified text

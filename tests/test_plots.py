@@ -4,6 +4,7 @@ from __future__ import annotations
 import warnings
 
 import matplotlib.pyplot as plt
+import pytest
 
 from helpers import paths, plots
 
@@ -34,3 +35,11 @@ def test_word_cloud_is_byte_identical(tmp_path, monkeypatch):
         monkeypatch.setattr(paths, "TABLES", tmp_path / run / "tables")
         outputs.append(plots.word_cloud(frequencies, "cloud").read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].startswith(b"\x89PNG")
+
+
+def test_word_cloud_colours_are_readable_on_white():
+    from helpers import plots
+
+    assert all(plots.contrast_on_white(c) >= 4.5 for c in plots.CLOUD_COLOURS)
+    assert plots.contrast_on_white("#ffffff") == pytest.approx(1.0)
+    assert plots.contrast_on_white("#000000") == pytest.approx(21.0)

@@ -202,13 +202,27 @@ def repair_mojibake(text: str) -> list[Edit]:
 
 
 # ---------------------------------------------------------------- 4. Traditional -> Simplified
+# OpenCC keeps 著 (a valid Simplified character in 著名, 著作, 显著), so Traditional 著 as a verb or aspect particle
+# (著力, 随著, 担负著) would stay beside Simplified 着. Simplified usage writes 着 everywhere except in the "notable /
+# author" words below; this one rule turns every other 著 into 着, logged as its own edit.
+ZHU_KEPT_BEFORE = set("名作称述者录书有")  # 著名 famous, 著作 work, 著称 renowned, 著述, 著者, 著录, 著书, 著有
+ZHU_KEPT_AFTER = set("显卓土名专原巨译论遗合新所拙编昭")  # 显著, 卓著, 土著, 名著, 专著, 原著, 巨著, 译著, 编著, 昭著 …
+
+
+def zhe_for_zhu(text: str) -> list[Edit]:
+    """著 → 着 wherever Simplified usage has 着 (all but 著名, 著作, 显著 …), one logged edit per character."""
+    return [Edit(i, i + 1, "着", "著→着 (Simplified usage: verb and aspect particle)") for i, char in enumerate(text)
+            if char == "著" and text[i + 1:i + 2] not in ZHU_KEPT_BEFORE and text[i - 1:i] not in ZHU_KEPT_AFTER]
+
+
 def to_simplified(text: str) -> list[Edit]:
-    """OpenCC t2s, logged as one edit per run of changed characters."""
+    """OpenCC t2s, logged as one edit per run of changed characters; then 著 → 着 where Simplified usage has 着."""
     converted = _t2s().convert(text)
     if converted == text:
-        return []
+        return zhe_for_zhu(text)
     if len(converted) != len(text):  # phrase conversions that change length: fall back to one edit per line
         old_lines, new_lines = text.split("\n"), converted.split("\n")
+        new_lines = [apply_edits(line, zhe_for_zhu(line)) for line in new_lines]
         return [Edit(s, e, new, "Traditional→Simplified") for (s, e), old, new in zip(line_spans(text), old_lines, new_lines) if old != new]
     edits, i = [], 0
     while i < len(text):
@@ -220,7 +234,7 @@ def to_simplified(text: str) -> list[Edit]:
             j += 1
         edits.append(Edit(i, j, converted[i:j], "Traditional→Simplified"))
         i = j
-    return edits
+    return edits + zhe_for_zhu(converted)  # same length: a 著 left by OpenCC sits where it was in text
 
 
 # ---------------------------------------------------------------- 5. width and punctuation

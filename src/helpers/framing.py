@@ -1,70 +1,106 @@
 """Framing: a codebook as data, coded hits with evidence (KWIC), slogans and formulas, street similarity."""
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths
+from . import paths, tokens
 from .segmentation import sentence_at
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
 THIN_EVIDENCE = 3  # fewer hits than this in a cell: shown, but marked as thin
 
 
+KINDS = ("name", "frame", "task")  # coding order: names first, so that no frame or task is coded inside a name
+
+
 @dataclass(frozen=True)
 class Code:
-    """One frame or task domain of the codebook."""
+    """One name class, frame or task domain of the codebook."""
     kind: str
     code: str
     name: str
     definition: str
     terms: dict[str, str]
     patterns: dict[str, str]
+    exclude: dict[str, str] = field(default_factory=dict)
+    outcome_terms: dict[str, str] = field(default_factory=dict)
+
+    def all_terms(self) -> list[str]:
+        """Literal terms and outcome terms, longest first."""
+        return sorted({**self.terms, **self.outcome_terms}, key=lambda t: (-len(t), t))
 
     def regex(self) -> re.Pattern[str]:
         """One alternation of all terms (longest first) and patterns."""
-        literals = [re.escape(t) for t in sorted(self.terms, key=lambda t: (-len(t), t))]
-        return re.compile("|".join(literals + list(self.patterns)))
+        return re.compile("|".join([re.escape(t) for t in self.all_terms()] + list(self.patterns)))
+
+    def exclusion(self) -> re.Pattern[str] | None:
+        """One alternation of the contexts that cancel a hit of this code, or None."""
+        return re.compile("|".join(f"(?:{p})" for p in self.exclude)) if self.exclude else None
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The codes plus the setting that is not a code (lines never coded)."""
+    codes: list[Code]
+    skip_lines: dict[str, str]
 
 
 class CodebookError(ValueError):
     """A codebook that would give wrong counts (empty code, duplicated term, broken pattern)."""
 
 
-def load_codebook(path: Path = CODEBOOK) -> list[Code]:
-    """Read and validate the codebook: frames first, then tasks, in file order."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _mapping(entry: dict, key: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (entry.get(key) or {}).items()}
+
+
+def read_codebook(path: Path = CODEBOOK) -> Codebook:
+    """Read and validate the whole codebook: names, frames, tasks in file order, and skip_lines."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     codes = []
-    for kind in ("frames", "tasks"):
-        for entry in data.get(kind) or []:
-            codes.append(Code(kind.rstrip("s"), entry["code"], entry["name"], entry.get("definition", ""),
-                              {str(k): str(v) for k, v in (entry.get("terms") or {}).items()},
-                              {str(k): str(v) for k, v in (entry.get("patterns") or {}).items()}))
+    for kind in KINDS:
+        for entry in data.get(f"{kind}s") or []:
+            codes.append(Code(kind, entry["code"], entry["name"], entry.get("definition", ""), _mapping(entry, "terms"),
+                              _mapping(entry, "patterns"), _mapping(entry, "exclude"), _mapping(entry, "outcome_terms")))
+    skip = _mapping(data, "skip_lines")
     validate(codes, set((data.get("shared_terms") or {}).keys()))
-    return codes
+    for pattern in skip:
+        _compile(pattern, "skip_lines")
+    return Codebook(codes, skip)
+
+
+def load_codebook(path: Path = CODEBOOK) -> list[Code]:
+    """The codes of the codebook: names, then frames, then tasks, in file order."""
+    return read_codebook(path).codes
+
+
+def _compile(pattern: str, owner: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise CodebookError(f"{owner}: pattern {pattern!r} does not compile: {exc}") from exc
 
 
 def validate(codes: list[Code], shared: set[str]) -> None:
     """No empty code, no code defined twice, every pattern compiles, no term in two codes of one kind unless shared."""
     seen_codes, owner = set(), {}
     for code in codes:
-        if not code.terms and not code.patterns:
+        if not code.terms and not code.patterns and not code.outcome_terms:
             raise CodebookError(f"{code.kind} '{code.code}' has no terms or patterns")
         if code.code in seen_codes:
             raise CodebookError(f"code '{code.code}' is defined twice")
         seen_codes.add(code.code)
-        for pattern in code.patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise CodebookError(f"{code.code}: pattern {pattern!r} does not compile: {exc}") from exc
-        for term in code.terms:
+        for pattern in list(code.patterns) + list(code.exclude):
+            _compile(pattern, code.code)
+        for term in code.all_terms():
             other = owner.get((code.kind, term))
             if other and term not in shared:
                 raise CodebookError(f"term '{term}' is in both {other} and {code.code}; list it under shared_terms if intended")
@@ -81,20 +117,77 @@ class Hit:
     term: str
 
 
-def code_hits(text: str, codes: list[Code]) -> list[Hit]:
-    """Coded spans of text; within a kind, overlapping matches go to the longest (then the earlier code)."""
+def token_boundaries(text: str) -> set[int]:
+    """Offsets where a jieba token of the project tokenizer (HMM off) starts or ends."""
+    bounds = {0, len(text)}
+    for _, start, end in tokens.tokenizer().tokenize(text, HMM=False):
+        bounds.update((start, end))
+    return bounds
+
+
+def skipped_spans(text: str, skip_lines: dict[str, str]) -> list[tuple[int, int]]:
+    """The lines matched by a skip_lines rule (web-page furniture), as (start, end) spans."""
+    spans, offset = [], 0
+    rules = [re.compile(p) for p in skip_lines]
+    for line in text.split("\n"):
+        if any(rule.search(line) for rule in rules):
+            spans.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return spans
+
+
+def candidate_matches(text: str, code: Code, bounds: set[int]) -> list[tuple[int, int, str]]:
+    """Every match of a code's terms and patterns that starts and ends on token boundaries and is not excluded.
+
+    Literal terms are searched one by one (overlapping occurrences included), so that a miss at a word boundary
+    cannot hide a good match next to it; a pattern's match is taken as regex finds it."""
+    found = []
+    for term in code.all_terms():
+        at = text.find(term)
+        while at >= 0:
+            found.append((at, at + len(term), term))
+            at = text.find(term, at + 1)
+    for pattern in code.patterns:
+        found += [(m.start(), m.end(), m.group(0)) for m in re.finditer(pattern, text) if m.end() > m.start()]
+    kept = [(s, e, t) for s, e, t in found if code.kind == "name" and t not in code.terms or (s in bounds and e in bounds)]
+    blocker = code.exclusion()
+    if blocker is None:
+        return kept
+    excluded = [(m.start(), m.end()) for m in blocker.finditer(text)]
+    return [(s, e, t) for s, e, t in kept if not any(es <= s and e <= ee for es, ee in excluded)]
+
+
+def code_hits(text: str, codes: list[Code], skip_lines: dict[str, str] | None = None) -> list[Hit]:
+    """Coded spans of text on word boundaries; names first; within a kind, overlaps go to the longest (then the earlier code).
+
+    Name patterns (meetings, service facilities) may start inside a token: they only block, and a name that starts
+    one character early blocks nothing of substance."""
+    if skip_lines is None:
+        skip_lines = _default_skip_lines()
+    bounds = token_boundaries(text)
+    blocked = np.zeros(len(text) + 1, dtype=bool)
+    for start, end in skipped_spans(text, skip_lines):
+        blocked[start:end] = True
+    names_mask = blocked.copy()
     hits = []
-    for kind in ("frame", "task"):
-        candidates = [(m.start(), m.end(), code.code, m.group(0))
-                      for order, code in enumerate(c for c in codes if c.kind == kind)
-                      for m in code.regex().finditer(text) if m.end() > m.start()]
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-        taken = np.zeros(len(text) + 1, dtype=bool)
+    for kind in KINDS:
+        candidates = [(s, e, code.code, term)
+                      for code in (c for c in codes if c.kind == kind) for s, e, term in candidate_matches(text, code, bounds)]
+        order = {c.code: i for i, c in enumerate(codes)}
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], order[c[2]]))
+        taken = names_mask.copy()
         for start, end, code, term in candidates:
             if not taken[start:end].any():
                 taken[start:end] = True
                 hits.append(Hit(kind, code, start, end, term))
-    return sorted(hits, key=lambda h: (h.start, h.kind))
+        if kind == "name":
+            names_mask = taken
+    return sorted(hits, key=lambda h: (h.start, KINDS.index(h.kind)))
+
+
+@lru_cache(maxsize=1)
+def _default_skip_lines() -> dict[str, str]:
+    return read_codebook().skip_lines
 
 
 def kwic(text: str, start: int, end: int, width: int = 18) -> tuple[str, str, str]:
@@ -114,69 +207,34 @@ def coded_segments(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "kind", "code", "term", "start", "left", "keyword", "right"])
 
 
-def comparison_units(segments: pd.DataFrame) -> pd.DataFrame:
-    """Which unit each segment is profiled in: like is compared with like.
+def showcased_task(task_hits: pd.DataFrame, book: Codebook | None = None) -> dict:
+    """The task a text is about, from its task hits (columns code, term); a tie is reported as a tie.
 
-    speeches: one unit per street speech; single-street documents: one unit per document; district documents:
-    one unit per document with no street (paragraph mentions of a street stay in their document's unit).
-    """
-    def unit(row: pd.Series) -> tuple[str, str]:
-        if row["genre"] == "speech excerpt" and row["street"]:
-            return "speeches", row["street"]
-        if row["attribution"] == "document":
-            return "single-street documents", f"{row['street']} ({row['doc_id'][:3]}, {row['genre']})"
-        return "district and other documents", f"{row['doc_id'][:3]} ({row['genre']})"
-    labels = segments.apply(unit, axis=1, result_type="expand")
-    return segments.assign(comparison=labels[0], unit=labels[1])
-
-
-def framing_table(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
-    """framing.csv: per unit and code, hits, rate per 1,000 characters, share of the unit's hits of that kind."""
-    units = comparison_units(segments)
-    sizes = units.groupby(["comparison", "unit"], sort=False).agg(street=("street", "first"), n_chars=("n_chars", "sum"),
-                                                                    doc_ids=("doc_id", lambda d: " ".join(sorted(set(d)))))
-    unit_of = units.set_index("segment_id")[["comparison", "unit"]]
-    counted = hits.join(unit_of, on="segment_id").groupby(["comparison", "unit", "kind", "code"]).size()
-    rows = []
-    for (comparison, unit), info in sizes.iterrows():
-        for code in codes:
-            n = int(counted.get((comparison, unit, code.kind, code.code), 0))
-            rows.append({"comparison": comparison, "unit": unit, "street": info["street"] if comparison != "district and other documents" else "",
-                         "doc_ids": info["doc_ids"], "kind": code.kind, "code": code.code, "name": code.name, "hits": n,
-                         "n_chars": int(info["n_chars"]), "rate_per_1k": round(1000 * n / max(info["n_chars"], 1), 3)})
-    frame = pd.DataFrame(rows)
-    totals = frame.groupby(["comparison", "unit", "kind"])["hits"].transform("sum")
-    frame["share"] = (frame["hits"] / totals.where(totals > 0)).fillna(0).round(4)
-    frame["thin_evidence"] = frame["hits"] < THIN_EVIDENCE
-    return frame
-
-
-def street_profiles(framing: pd.DataFrame, segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
-    """street_profiles.csv: each speech's showcased task and two strongest frames, with counts and a KWIC example."""
-    names = {c.code: c.name for c in codes}
-    speeches = framing[framing["comparison"] == "speeches"]
-    rows = []
-    for unit, frame in speeches.groupby("unit", sort=False):
-        tasks = frame[frame["kind"] == "task"].sort_values("hits", ascending=False, kind="stable")
-        frames = frame[frame["kind"] == "frame"].sort_values("hits", ascending=False, kind="stable")
-        seg = segments[(segments["genre"] == "speech excerpt") & (segments["street"] == unit)].iloc[0]
-        task = tasks.iloc[0]
-        task_hits = hits[(hits["segment_id"] == seg["segment_id"]) & (hits["code"] == task["code"])]
-        top_terms = Counter(task_hits["term"]).most_common(3)
-        example = task_hits.iloc[0] if len(task_hits) else None
-        rows.append({
-            "street": unit, "speaker": seg["speaker"], "n_chars": int(frame["n_chars"].iloc[0]),
-            "showcased_task": names[task["code"]] if task["hits"] else "", "task_code": task["code"] if task["hits"] else "",
-            "task_hits": int(task["hits"]), "task_terms": "、".join(f"{t}×{n}" for t, n in top_terms),
-            "second_task": names[tasks.iloc[1]["code"]] if tasks.iloc[1]["hits"] else "", "second_task_hits": int(tasks.iloc[1]["hits"]),
-            "frame_1": names[frames.iloc[0]["code"]], "frame_1_hits": int(frames.iloc[0]["hits"]),
-            "frame_1_rate": frames.iloc[0]["rate_per_1k"],
-            "frame_2": names[frames.iloc[1]["code"]], "frame_2_hits": int(frames.iloc[1]["hits"]),
-            "frame_2_rate": frames.iloc[1]["rate_per_1k"],
-            "thin_evidence": bool(task["hits"] < THIN_EVIDENCE or frames.iloc[1]["hits"] < THIN_EVIDENCE),
-            "evidence": "" if example is None else f"…{example['left']}【{example['keyword']}】{example['right']}…",
-        })
-    return pd.DataFrame(rows)
+    Tasks are ranked on their task terms; outcome terms (cadres tempered in 征拆, work style improved: what a task
+    produced, listed under `outcome_terms`) only break a tie, so a by-product never outranks the task itself.
+    Returns code and name (the first tied code in codebook order), hits (task terms), outcome_hits, terms of the
+    chosen code (征拆×5、拆迁×1), tie and tied_codes."""
+    book = book or read_codebook()
+    order = [c.code for c in book.codes if c.kind == "task"]
+    names = {c.code: c.name for c in book.codes}
+    outcomes = {(c.code, t) for c in book.codes for t in c.outcome_terms}
+    result = {"code": "", "name": "", "hits": 0, "outcome_hits": 0, "terms": "", "tie": False, "tied_codes": ""}
+    if task_hits is None or not len(task_hits):
+        return result
+    hits = task_hits[task_hits["code"].isin(order)]
+    if not len(hits):
+        return result
+    core, extra = Counter(), Counter()
+    for code, term in zip(hits["code"], hits["term"]):
+        (extra if (code, term) in outcomes else core)[code] += 1
+    rank = {code: (core[code], extra[code]) for code in set(core) | set(extra)}
+    best = max(rank.values())
+    tied = sorted((c for c, r in rank.items() if r == best), key=order.index)
+    top = tied[0]
+    counts = Counter(hits.loc[hits["code"] == top, "term"])
+    terms = "、".join(f"{t}×{n}" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return {"code": top, "name": names[top], "hits": core[top], "outcome_hits": extra[top], "terms": terms,
+            "tie": len(tied) > 1, "tied_codes": "、".join(tied) if len(tied) > 1 else ""}
 
 
 # ---------------------------------------------------------------- slogans and formulas
@@ -215,35 +273,103 @@ def slogan_table(segments: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "genre", "kind", "slogan", "sentence"])
 
 
-# ---------------------------------------------------------------- similarity
-def tfidf_matrix(docs: dict[str, list[str]]) -> pd.DataFrame:
-    """TF-IDF (raw counts × log(N / df) + 1, rows L2-normalised) over the given token lists."""
-    vocab = sorted({t for toks in docs.values() for t in toks})
-    index = {t: i for i, t in enumerate(vocab)}
-    counts = np.zeros((len(docs), len(vocab)))
-    for r, toks in enumerate(docs.values()):
-        for t, n in Counter(toks).items():
-            counts[r, index[t]] = n
-    df = (counts > 0).sum(axis=0)
-    weights = counts * (np.log(len(docs) / df) + 1)
-    norms = np.linalg.norm(weights, axis=1, keepdims=True)
-    return pd.DataFrame(weights / np.where(norms == 0, 1, norms), index=list(docs), columns=vocab)
+# ---------------------------------------------------------------- validation
+VALIDATION = paths.RESOURCES / "codebook_validation.csv"
+VALIDATION_TEXTS = paths.ROOT / "tests" / "fixtures" / "validation"
+VALIDATION_COLUMNS = ["span_id", "source", "doc", "kind", "code", "term", "left", "keyword", "right", "correct", "reason"]
+MIN_JUDGED = 10  # a code with fewer judged spans gets no precision claim, only "too few judged"
 
 
-def cosine_similarity(tfidf: pd.DataFrame) -> pd.DataFrame:
-    """Cosine similarity between the rows of an L2-normalised matrix."""
-    sims = tfidf.to_numpy() @ tfidf.to_numpy().T
-    return pd.DataFrame(np.round(sims, 4), index=tfidf.index, columns=tfidf.index)
+def validation_texts(folder: Path = VALIDATION_TEXTS) -> dict[str, str]:
+    """The texts written for validation (tests/fixtures/validation/*.txt), by file stem."""
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
 
 
-def closest_pairs(similarity: pd.DataFrame, n: int = 3) -> list[tuple[str, str, float]]:
-    """The n most similar pairs (a, b, cosine), ties broken by name."""
-    pairs = [(a, b, float(similarity.loc[a, b])) for i, a in enumerate(similarity.index) for b in similarity.index[i + 1:]]
-    return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))[:n]
+def spans_to_judge(texts: dict[str, str], codes: list[Code] | None = None, per_code: int = 12, seed: int = 10,
+                   source: str = "", kinds: tuple[str, ...] = ("frame", "task"), show: bool = True) -> pd.DataFrame:
+    """A seeded random sample of coded spans (at most per_code per code) to read and judge; printed as KWIC lines.
+
+    The `correct` and `reason` columns are left empty for the judge to fill in."""
+    codes = codes or load_codebook()
+    rows = []
+    for doc, text in texts.items():
+        for hit in code_hits(text, codes):
+            if hit.kind in kinds:
+                left, keyword, right = kwic(text, hit.start, hit.end, width=20)
+                rows.append({"source": source, "doc": doc, "kind": hit.kind, "code": hit.code, "term": hit.term,
+                             "start": hit.start, "left": left, "keyword": keyword, "right": right})
+    rng = random.Random(seed)
+    drawn = []
+    for code in codes:
+        pool = [r for r in rows if r["code"] == code.code]
+        drawn += sorted(rng.sample(pool, min(per_code, len(pool))), key=lambda r: (r["doc"], r["start"]))
+    frame = pd.DataFrame(drawn, columns=["source", "doc", "kind", "code", "term", "start", "left", "keyword", "right"])
+    frame.insert(0, "span_id", [f"{source or 'x'}-{code}-{doc[:12]}-{start}" for code, doc, start in
+                                zip(frame["code"], frame["doc"], frame["start"])])
+    frame = frame.drop(columns="start").assign(correct="", reason="")
+    if show:
+        for row in frame.itertuples():
+            print(f"{row.span_id}\t{row.code}\t…{row.left}【{row.keyword}】{row.right}…")
+    return frame[VALIDATION_COLUMNS]
 
 
-def shared_terms(tfidf: pd.DataFrame, a: str, b: str, n: int = 4) -> list[str]:
-    """The terms that contribute most to the similarity of rows a and b."""
-    contribution = tfidf.loc[a] * tfidf.loc[b]
-    top = contribution[contribution > 0].sort_values(ascending=False, kind="stable")
-    return list(top.index[:n])
+def read_validation(path: Path = VALIDATION) -> pd.DataFrame:
+    """The judged validation sample (one row per coded span, correct 1/0 with a reason)."""
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype={"correct": int})
+
+
+def validation_precision(judged: pd.DataFrame, codes: list[Code] | None = None, min_judged: int = MIN_JUDGED) -> pd.DataFrame:
+    """Precision per code on the judged sample: judged, correct, precision, and a `too_few_judged` flag."""
+    codes = codes or load_codebook()
+    rows = []
+    for code in (c for c in codes if c.kind in ("frame", "task")):
+        sub = judged[judged["code"] == code.code]
+        n, ok = len(sub), int(sub["correct"].astype(int).sum()) if len(sub) else 0
+        rows.append({"kind": code.kind, "code": code.code, "name": code.name, "judged": n, "correct": ok,
+                     "precision": round(ok / n, 3) if n else float("nan"), "too_few_judged": n < min_judged,
+                     "by_source": "; ".join(f"{s} {int(g['correct'].astype(int).sum())}/{len(g)}"
+                                            for s, g in sub.groupby("source", sort=True))})
+    return pd.DataFrame(rows)
+
+
+VALIDATION_DRAW = {"seeds": 16, "written": 12, "seed": 10}  # spans per code from each source, and the random seed
+
+
+def cleaned_seed_texts(folder: Path = paths.ROOT / "seeds") -> dict[str, str]:
+    """The seed documents as cleaned text (notebook 01's cleaning), by file stem: the texts the sample was drawn from."""
+    from .cleaning import clean_text
+    from .corpus import load_corpus
+    corpus = load_corpus(folder)
+    return {doc.doc_id: clean_text(doc.doc_id, doc.text)[0] for doc in corpus.documents}
+
+
+def draw_validation_sample(seed_texts: dict[str, str] | None = None, show: bool = False) -> pd.DataFrame:
+    """Redraw the validation sample with the project's settings (to judge again after a codebook change)."""
+    seed_texts = cleaned_seed_texts() if seed_texts is None else seed_texts
+    settings = VALIDATION_DRAW
+    drawn = [spans_to_judge(seed_texts, per_code=settings["seeds"], seed=settings["seed"], source="seeds", show=show),
+             spans_to_judge(validation_texts(), per_code=settings["written"], seed=settings["seed"], source="written", show=show)]
+    return pd.concat(drawn, ignore_index=True)
+
+
+def unjudged_spans(sample: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
+    """Spans of a fresh draw that the judged file lacks (same span_id and the same context): these need judging."""
+    key = lambda f: f["span_id"] + "|" + f["left"] + f["keyword"] + f["right"]  # noqa: E731
+    return sample[~key(sample).isin(set(key(judged)))]
+
+
+def must_code(path: Path = CODEBOOK) -> list[dict[str, str]]:
+    """The recall list of the codebook: phrases that must be coded, with their code and a real example sentence."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [{k: str(v) for k, v in row.items()} for row in data.get("must_code") or []]
+
+
+def recall_misses(codes: list[Code] | None = None) -> list[dict[str, str]]:
+    """The must-code phrases that their example sentence does not code with their code (empty when recall holds)."""
+    codes = codes or load_codebook()
+    misses = []
+    for row in must_code():
+        hits = code_hits(row["example"], codes)
+        if not any(h.code == row["code"] and row["phrase"] in row["example"][h.start:h.end] for h in hits):
+            misses.append(row)
+    return misses

@@ -20,9 +20,9 @@ FIGURE_INDEX = "figure_index"
 # notebook -> (tables it writes, figures it may draw; '*' stands for a street's name)
 REGISTRY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "01_load_and_clean": (("documents", "cleaning_log", "cleaning_summary", "segments"), ()),
-    "02_words": (("dictionary_check", "term_frequencies", "keyness", "keyness_summary"),
+    "02_words": (("dictionary_check", "term_frequencies", "concept_frequencies", "keyness", "keyness_summary"),
                  ("top_terms_corpus", "top_terms_by_street", "wordcloud_corpus", "wordcloud_*", "keyness_streets")),
-    "03_framing": (("framing", "framing_evidence", "street_framing", "street_profiles", "framing_by_year", "slogans",
+    "03_framing": (("framing", "framing_evidence", "codebook_precision", "street_framing", "street_profiles", "framing_by_year", "slogans",
                     "similarity", "similarity_pairs"),
                    ("framing_heatmap_streets", "tasks_heatmap_streets", "framing_intervals", "framing_by_year",
                     "similarity_streets")),

@@ -135,13 +135,28 @@ def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height:
     from wordcloud import WordCloud
 
     ordered = dict(sorted(frequencies.items(), key=lambda kv: (-kv[1], kv[0])))
+    colour = lambda *args, random_state=None, **kwargs: CLOUD_COLOURS[random_state.randint(0, len(CLOUD_COLOURS) - 1)]  # noqa: E731
     cloud = WordCloud(font_path=str(cjk_font_path()), width=width, height=height, background_color="white",
-                      random_state=42, prefer_horizontal=1.0, max_words=120, colormap="copper",
+                      random_state=42, prefer_horizontal=1.0, max_words=120, color_func=colour,
                       collocations=False).generate_from_frequencies(ordered)
     paths.ensure_dirs()
     path = paths.FIGURES / f"{name}.png"
     cloud.to_image().save(path, format="PNG", optimize=False)
     return path
+
+
+# Word-cloud colours: dark tones only, each at least 4.5:1 against white (WCAG AA for text), so that small words
+# stay readable; the pale end of a sequential colour map (copper, the old choice) was not.
+CLOUD_COLOURS = ("#7a1f0a", "#9c3a10", "#8b4513", "#5b3a29", "#1f4e79", "#2f4f4f", "#6b2d5c", "#8a1538")
+
+
+def contrast_on_white(hex_colour: str) -> float:
+    """WCAG contrast ratio of a colour against white."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    return 1.05 / (luminance + 0.05)
 
 
 @cached_figure

@@ -169,7 +169,8 @@ def load_tables() -> dict[str, pd.DataFrame]:
     from .tables import read_table
 
     names = ["documents", "segments", "cleaning_summary", "term_frequencies", "keyness", "keyness_summary", "framing",
-             "street_framing", "street_profiles", "framing_evidence", "slogans", "similarity", "similarity_pairs", "metrics"]
+             "street_framing", "street_profiles", "framing_evidence", "codebook_precision", "slogans", "similarity",
+             "similarity_pairs", "metrics"]
     return {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
 
 
@@ -330,6 +331,20 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
                        + ", ".join(f"{h(u)} for {n} groups" for u, n in units.items())
                        + "; documents where a group has five or more, since sentences of one document are not independent). "
                        "Overlapping intervals mean no difference is shown. Outside and unplaced documents are groups of their own.</p>")
+    precision = t.get("codebook_precision", pd.DataFrame())
+    if len(precision):
+        judged = precision["judged"].astype(int)
+        ok = precision[(judged >= 10)]
+        low = ok[ok["precision"].astype(float) < 0.9]
+        s.parts.append(f"<h3>How far to trust the codebook</h3><p>{int(judged.sum())} coded spans, drawn at random from the seeds and "
+                       "from texts of other kinds written for validation, were read and judged. Precision per code "
+                       f"(share of coded spans that mean what the code claims): {len(ok)} codes have enough judged spans, "
+                       + (f"and {len(low)} of them fall below 0.9" if len(low) else "all at 0.9 or better")
+                       + "; codes with fewer than ten judged spans make no claim. Recall is checked by a list of phrases "
+                         "that must be coded. Precision on unseen kinds of text may be lower.</p>")
+        shown = precision.assign(precision=[("too few judged" if str(f) == "True" else f"{float(p):.2f}")
+                                            for p, f in zip(precision["precision"], precision["too_few_judged"])])
+        s.parts.append(table(shown[["kind", "code", "name", "judged", "correct", "precision"]], "codebook_precision"))
     s.parts.append(figure("framing_heatmap_streets", "Frames by street, all genres pooled (colour: rate per 1,000 characters; number: hits)."))
     s.parts.append(figure("framing_intervals", "Frame rates with 95% bootstrap intervals: where lines overlap, the streets are not shown to differ."))
     s.parts.append(figure("tasks_heatmap_streets", "Task domains by street, all genres pooled."))
@@ -345,7 +360,7 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
                                 profiles["frame_2"] + " (" + profiles["frame_2_hits"].astype(str) + ")",
                                 order=support.map(lambda v: "" if pd.isna(v) else f"{v:.0%}"),
                                 task=profiles["showcased_task"] + " (" + profiles["task_terms"] + ")" +
-                                profiles["task_tie"].map(lambda v: " — tied" if str(v) == "True" else ""),
+                                profiles["task_tie"].map(lambda v: f" — tied: {v}" if v else ""),
                                 thin=profiles["thin_evidence"].map(lambda v: "thin" if str(v) == "True" else ""))
         s.parts.append(table(shown[["street", "n_docs", "n_chars", "task", "frames", "order", "thin", "evidence"]], "profiles"))
     s.parts.append("<h3>Which streets speak alike</h3>" + figure(

@@ -18,7 +18,7 @@ from scipy import sparse
 from scipy.stats import false_discovery_control, hypergeom
 
 from . import schema
-from .framing import Code
+from .framing import Code, read_codebook, showcased_task
 
 SENTENCE_END = re.compile(r"[。！？；!?]+|\n+")
 SENTENCE_TOKENS = frozenset("。！？；!?")
@@ -26,6 +26,7 @@ N_BOOT = 1000            # bootstrap replicates for a rate interval (percentile 
 N_BOOT_SIMILARITY = 200  # replicates for similarity support (each recomputes every street's TF-IDF)
 MIN_DOCS_FOR_DOC_BOOTSTRAP = 5  # with fewer documents a document bootstrap has too few distinct resamples
 THIN_EVIDENCE = 3        # fewer hits than this: shown, but marked as thin
+COMPARED_KINDS = ("frame", "task")  # names (党群服务中心, 领导小组) are coded so that no frame hides in them, not compared
 FDR = 0.05               # Benjamini–Hochberg false-discovery rate for keyness
 MIN_TERM_SENTENCES = 3   # a term must occur in this many sentences of a comparison to be tested at all
 MIN_GROUPS = 2           # a comparison needs at least two groups
@@ -140,19 +141,6 @@ def scope_of_group(group: str) -> str:
     return {schema.GROUP_OUTSIDE: schema.OUTSIDE, schema.GROUP_UNKNOWN: schema.UNKNOWN}.get(group, schema.IN_AREA)
 
 
-def showcased_task(task_hits: pd.DataFrame) -> tuple[str, int, str, bool]:
-    """(code, hits, terms like '征拆×5、拆迁×1', tie) of the task with most hits; a tie for first place is reported."""
-    if task_hits.empty:
-        return "", 0, "", False
-    per_code = task_hits.groupby("code").size().sort_values(ascending=False, kind="stable")
-    ranked = sorted(per_code.items(), key=lambda kv: (-kv[1], kv[0]))
-    code, n = ranked[0]
-    tie = len(ranked) > 1 and ranked[1][1] == n
-    terms = Counter(task_hits.loc[task_hits["code"] == code, "term"])
-    ordered = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-    return code, int(n), "、".join(f"{t}×{k}" for t, k in ordered), tie
-
-
 def quote(hit: pd.Series) -> str:
     """A coded span in context: …left【keyword】right…"""
     return f"…{hit['left']}【{hit['keyword']}】{hit['right']}…"
@@ -160,10 +148,11 @@ def quote(hit: pd.Series) -> str:
 
 def street_tables(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code], n_boot: int = N_BOOT) -> tuple[pd.DataFrame, pd.DataFrame]:
     """street_framing.csv and street_profiles.csv: every group × genre stratum (and 'all') × code, with intervals."""
+    codes = [c for c in codes if c.kind in COMPARED_KINDS]
+    book = read_codebook()
     segments = with_groups(segments)
     units, counts = sentence_units(segments, hits, codes)
     hits = hits.merge(segments[["segment_id", "group", "genre"]], on="segment_id", how="inner")
-    names = {c.code: c.name for c in codes}
     frame_idx = [i for i, c in enumerate(codes) if c.kind == "frame"]
     framing_rows, profile_rows = [], []
     for genre, _ in strata(segments):
@@ -187,16 +176,18 @@ def street_tables(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code],
                                      "ci_low": round(float(low[i]), 3), "ci_high": round(float(high[i]), 3),
                                      "ci_unit": ci_unit, "thin_evidence": n < THIN_EVIDENCE})
             group_hits = hits[(hits["group"] == group) & hits["segment_id"].isin(seg_ids)]
-            profile_rows.append(profile(common, group_hits, sub_counts, observed, low, high, reps, codes, frame_idx, names))
+            profile_rows.append(profile(common, group_hits, sub_counts, observed, low, high, reps, codes, frame_idx, book))
     framing = pd.DataFrame(framing_rows, columns=FRAMING_COLUMNS)
     profiles = pd.DataFrame(profile_rows, columns=PROFILE_COLUMNS)
     return framing, profiles
 
 
 def profile(common: dict, group_hits: pd.DataFrame, counts: np.ndarray, observed: np.ndarray, low: np.ndarray,
-            high: np.ndarray, reps: np.ndarray, codes: list[Code], frame_idx: list[int], names: dict[str, str]) -> dict:
-    """One street_profiles row: showcased task, two strongest frames with intervals and how sure their order is."""
-    task_code, task_n, task_terms, tie = showcased_task(group_hits[group_hits["kind"] == "task"])
+            high: np.ndarray, reps: np.ndarray, codes: list[Code], frame_idx: list[int], book) -> dict:
+    """One street_profiles row: showcased task (task terms decide, outcomes only break ties, a tie is named), two
+    strongest frames with intervals and how sure their order is."""
+    task = showcased_task(group_hits[group_hits["kind"] == "task"], book)
+    task_code = task["code"]
     totals = counts.sum(axis=0)
     ranked = sorted(frame_idx, key=lambda i: (-totals[i], codes[i].code))
     first, second = (ranked + [None, None])[:2]
@@ -210,10 +201,10 @@ def profile(common: dict, group_hits: pd.DataFrame, counts: np.ndarray, observed
     support = float(np.mean(reps[:, first] > reps[:, second])) if first is not None and second is not None and totals[first] else float("nan")
     shown = group_hits[group_hits["code"] == task_code] if task_code else group_hits[group_hits["code"] == (codes[first].code if first is not None else "")]
     example = shown.iloc[0] if len(shown) else None
-    row = {**common, "showcased_task": names.get(task_code, ""), "task_code": task_code, "task_hits": task_n,
-           "task_terms": task_terms, "task_tie": tie, **frame_fields(first, "frame_1"), **frame_fields(second, "frame_2"),
+    row = {**common, "showcased_task": task["name"], "task_code": task_code, "task_hits": task["hits"],
+           "task_terms": task["terms"], "task_tie": task["tied_codes"], **frame_fields(first, "frame_1"), **frame_fields(second, "frame_2"),
            "frame_order_support": round(support, 3),
-           "thin_evidence": bool(task_n < THIN_EVIDENCE or (second is None) or totals[second] < THIN_EVIDENCE),
+           "thin_evidence": bool(task["hits"] < THIN_EVIDENCE or (second is None) or totals[second] < THIN_EVIDENCE),
            "evidence": quote(example) if example is not None else "",
            "evidence_segment": example["segment_id"] if example is not None else ""}
     return row
@@ -221,6 +212,7 @@ def profile(common: dict, group_hits: pd.DataFrame, counts: np.ndarray, observed
 
 def framing_by_document(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
     """framing.csv: per document (and its street, scope, genre) and code, hits and rate per 1,000 characters."""
+    codes = [c for c in codes if c.kind in COMPARED_KINDS]
     segments = with_groups(segments)
     per_doc = segments.groupby(["doc_id", "group", "street", "scope", "genre"], sort=True).agg(
         n_segments=("segment_id", "size"), n_chars=("n_chars", "sum")).reset_index()
@@ -379,6 +371,7 @@ def supported_pairs(pairs: pd.DataFrame, min_support: float = 0.5) -> pd.DataFra
 # ---------------------------------------------------------------- time
 def framing_by_year(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
     """Frame rates per street and year (dated study-area documents only): street, year, code, hits, n_chars, rate."""
+    codes = [c for c in codes if c.kind in COMPARED_KINDS]
     segments = with_groups(segments)
     dated = segments[(segments["scope"] == schema.IN_AREA) & (segments["year"].astype(str).str.fullmatch(r"\d{4}"))]
     if dated.empty:

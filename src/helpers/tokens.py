@@ -9,8 +9,10 @@ from functools import lru_cache
 from importlib.metadata import version
 
 import jieba
+import jieba.posseg
 import pandas as pd
 import stopwordsiso
+import yaml
 
 from . import paths
 from .places import gazetteer
@@ -18,11 +20,29 @@ from .places import gazetteer
 USERDICT = paths.RESOURCES / "userdict.txt"
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
 GLOSSARY = paths.RESOURCES / "glossary.csv"
+CONCEPTS = paths.RESOURCES / "concepts.csv"
+CODEBOOK = paths.RESOURCES / "codebook.yaml"
 TOKEN_CACHE = "tokens.json"
 KEEP_SINGLE = {"党"}  # "the Party" on its own carries meaning; every other single character is left out
 HAN = re.compile(r"[\u4e00-\u9fff]")
+HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+# The ~100 commonest Chinese surnames: a jieba 'nr' guess that does not start with one (铁娘子, 三剑客, 智多星 —
+# nicknames in quotes) is not taken for a person's name.
+SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+               "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+               "向汤桂游初房巫骆欧温")
+# Numeral + classifier tokens (一名, 一家, 一次次, 一支): counting words, not content.
+NUMERAL_CLASSIFIER = re.compile(r"[一二三四五六七八九十两几每]+[个名家项支份次批些套处条件位种只群户栋间]+")
+
+
+def _userdict_places() -> set[str]:
+    """Places tagged 'ns' in the user dictionary (木连龙, 怡翠路, 沙湾河 …): counted, but not shown as content."""
+    entries = [line.split() for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {e[0] for e in entries if len(e) >= 3 and e[2] == "ns"}
+
+
 # Place names are counted but kept out of charts and keyness: a street naming itself is not a finding.
-PLACE_NAMES = gazetteer().names() | {"全区", "辖区", "本区", "我区"}
+PLACE_NAMES = gazetteer().names() | {"全区", "辖区", "本区", "我区"} | _userdict_places()
 
 
 def userdict_terms() -> list[str]:
@@ -30,53 +50,111 @@ def userdict_terms() -> list[str]:
     return [line.split()[0] for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def codebook_terms() -> list[str]:
+    """The literal Chinese terms of the framing codebook (frames, tasks, names), sorted: they must come out whole."""
+    data = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8")) or {}
+    terms = {str(term) for kind in ("frames", "tasks", "names") for entry in data.get(kind) or []
+             for group in ("terms", "outcome_terms") for term in (entry.get(group) or {})}
+    return sorted(t for t in terms if HAN_ONLY.fullmatch(t) and len(t) >= 2)
+
+
 @lru_cache(maxsize=1)
 def tokenizer() -> jieba.Tokenizer:
-    """A jieba tokenizer with the domain dictionary loaded (its own instance: no global state)."""
+    """A jieba tokenizer with the domain dictionary and the codebook's terms loaded (its own instance: no global state).
+
+    A codebook term jieba already knows keeps jieba's frequency: forcing a known short word (调解) to win would cut
+    it out of the words it straddles (协调|解决 → 协|调解|决). Unknown terms are added so they come out whole."""
     jieba.setLogLevel(60)
     instance = jieba.Tokenizer()
     instance.tmp_dir = str(paths.CACHE)
     paths.CACHE.mkdir(parents=True, exist_ok=True)
     instance.load_userdict(str(USERDICT))
+    for term in codebook_terms():
+        if not instance.FREQ.get(term):
+            instance.add_word(term, 100_000 if len(term) >= 3 else instance.suggest_freq(term, tune=False))
     return instance
 
 
 def dictionary_version() -> str:
-    """Changes whenever the tokens could change: jieba's version or the user dictionary."""
-    return hashlib.sha256((version("jieba") + USERDICT.read_text(encoding="utf-8")).encode()).hexdigest()[:16]
+    """Changes whenever the tokens could change: jieba's version, the user dictionary, the codebook or the names rule."""
+    stamp = version("jieba") + USERDICT.read_text(encoding="utf-8") + "\n".join(codebook_terms()) + "hmm-off;names-v1"
+    return hashlib.sha256(stamp.encode()).hexdigest()[:16]
 
 
 def segment_text(text: str) -> list[str]:
-    """jieba's tokens (HMM on for unknown names), white space dropped."""
-    return [t for t in tokenizer().lcut(text, HMM=True) if t.strip()]
+    """jieba's tokens with HMM off (the HMM invents fragments such as 中有, 园以, 联李), white space dropped."""
+    return [t for t in tokenizer().lcut(text, HMM=False) if t.strip()]
+
+
+def person_names(texts: list[str], known: set[str] = frozenset()) -> set[str]:
+    """People's names in the texts: jieba's HMM guesses tagged 'nr' that start with a common surname, plus known names.
+
+    jieba's dictionary holds some name heads (李德 of 李德强): a two-character guess followed by a lone character and
+    then punctuation is taken with that character."""
+    domain = set(userdict_terms()) | set(codebook_terms())
+    names = {n for n in known if n}
+    tagger = jieba.posseg.POSTokenizer(tokenizer())
+    for text in texts:
+        pairs = [(p.word, p.flag) for p in tagger.lcut(text, HMM=True)]
+        for i, (word, flag) in enumerate(pairs):
+            if not flag.startswith("nr") or word[0] not in SURNAMES or not 2 <= len(word) <= 3 or word in domain:
+                continue
+            after = [w for w, _ in pairs[i + 1:i + 3]]
+            if (len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN.match(after[0])
+                    and (len(after) == 1 or not HAN.match(after[1]))):
+                word += after[0]
+            names.add(word)
+    return names
+
+
+def mask_names(text: str, names: set[str]) -> str:
+    """The text with every listed name replaced by a line break, so that no token is made of a name or its parts."""
+    if not names:
+        return text
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))))
+    return pattern.sub("\n", text)
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """stopwords-iso Chinese (MIT) plus the project's short list of generic official-prose words."""
-    project = {w.strip() for w in PROJECT_STOPWORDS.read_text(encoding="utf-8").splitlines() if w.strip() and not w.startswith("#")}
-    return frozenset(stopwordsiso.stopwords("zh")) | project
+    return frozenset(stopwordsiso.stopwords("zh")) | frozenset(project_stopwords())
+
+
+def project_stopwords() -> dict[str, str]:
+    """The project's officialese stopwords, word -> the one-line reason it is not counted."""
+    entries = {}
+    for line in PROJECT_STOPWORDS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _, reason = line.partition("#")
+        entries[word.strip()] = reason.strip()
+    return entries
 
 
 def is_content_token(token: str) -> bool:
-    """A token worth counting: Chinese, not a stopword, two characters or more (or a kept single)."""
+    """A token worth counting: Chinese, not a stopword or a numeral-classifier, two characters or more (or a kept single)."""
     if token in KEEP_SINGLE:
         return True
-    return len(token) >= 2 and bool(HAN.search(token)) and token not in stopwords() and not any(c.isdigit() for c in token)
+    return (len(token) >= 2 and bool(HAN.search(token)) and token not in stopwords() and not any(c.isdigit() for c in token)
+            and not NUMERAL_CLASSIFIER.fullmatch(token))
 
 
 def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
-    """segment_id -> jieba tokens, read from build/cache when text and dictionary are unchanged."""
+    """segment_id -> jieba tokens (people's names left out), read from build/cache when text and dictionary are unchanged."""
     cache_path = paths.CACHE / TOKEN_CACHE
     stamp = dictionary_version()
     cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
     cached = cache.get(stamp, {})
+    speakers = set(segments["speaker"].fillna("").astype(str)) if "speaker" in segments else set()
+    names = person_names(list(segments["text"]), speakers) if len(segments) else set()
     result, fresh = {}, {}
     for row in segments.itertuples():
-        key = hashlib.sha256(row.text.encode("utf-8")).hexdigest()[:20]
+        text = mask_names(row.text, names)
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
         tokens = cached.get(key)
         if tokens is None:
-            tokens = segment_text(row.text)
+            tokens = segment_text(text)
         fresh[key] = tokens
         result[row.segment_id] = tokens
     if fresh != cached:
@@ -107,8 +185,38 @@ def hmm_inventions(tokens: dict[str, list[str]], top: int = 20) -> pd.DataFrame:
     return pd.DataFrame(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top], columns=["token", "count"])
 
 
+@lru_cache(maxsize=1)
+def concepts() -> dict[str, str]:
+    """term -> concept (党建引领, 基层党建, 党建+ -> 党建), from resources/concepts.csv; a term not listed is its own concept."""
+    frame = pd.read_csv(CONCEPTS, encoding="utf-8", keep_default_na=False, comment="#")
+    return dict(zip(frame["term"], frame["concept"]))
+
+
+def concept_of(term: str) -> str:
+    """The concept a counted term belongs to (itself when it is in no family)."""
+    return concepts().get(term, term)
+
+
+def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
+    """Like term_frequencies, one row per concept, with `terms` listing the counted forms (党建 41、党建引领 12)."""
+    as_concepts = {sid: [concept_of(t) for t in toks] for sid, toks in counted.items()}
+    table = term_frequencies(segments, as_concepts).drop(columns=["concept", "concept_count"]).rename(columns={"term": "concept"})
+    forms: dict[tuple[str, str], Counter] = {}
+    scopes = {"ALL": list(segments["segment_id"])}
+    for street in sorted(s for s in segments["street"].unique() if s):
+        scopes[street] = list(segments.loc[segments["street"] == street, "segment_id"])
+    for scope, ids in scopes.items():
+        for sid in ids:
+            for t in counted[sid]:
+                forms.setdefault((scope, concept_of(t)), Counter())[t] += 1
+    table["terms"] = ["、".join(f"{t} {n}" for t, n in sorted(forms[(s, c)].items(), key=lambda kv: (-kv[1], kv[0])))
+                       for s, c in zip(table["scope"], table["concept"])]
+    return table
+
+
 def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
-    """term_frequencies.csv: per scope (ALL, then each street) the count, rate per 10,000 tokens and segments."""
+    """term_frequencies.csv: per scope (ALL, then each street) the count, rate per 10,000 tokens, segments, and the
+    term's concept with the concept's count in the scope (党建引领 → 党建, counted with 党建, 基层党建, 党建+)."""
     scopes = {"ALL": list(segments["segment_id"])}
     for street in sorted(s for s in segments["street"].unique() if s):
         scopes[street] = list(segments.loc[segments["street"] == street, "segment_id"])
@@ -119,9 +227,11 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
         total = sum(counts.values())
         for term, count in counts.items():
             rows.append({"scope": scope, "term": term, "count": count, "rate_per_10k": round(10_000 * count / total, 3),
-                         "n_segments": spread[term], "scope_tokens": total, "is_place": term in PLACE_NAMES})
-    columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place"]
-    frame = pd.DataFrame(rows, columns=columns)
+                         "n_segments": spread[term], "scope_tokens": total, "is_place": term in PLACE_NAMES,
+                         "concept": concept_of(term)})
+    columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place", "concept", "concept_count"]
+    frame = pd.DataFrame(rows, columns=columns[:-1])
+    frame["concept_count"] = frame.groupby(["scope", "concept"])["count"].transform("sum") if len(frame) else 0
     order = {scope: i for i, scope in enumerate(scopes)}
     return frame.sort_values(["scope", "count", "term"], key=lambda c: c.map(order) if c.name == "scope" else c,
                              ascending=[True, False, True]).reset_index(drop=True)
