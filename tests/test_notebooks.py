@@ -131,3 +131,12 @@ def test_a_second_corpus_in_the_same_build_keeps_nothing_of_the_first(tmp_path):
         assert digests(reused / folder) == digests(fresh / folder), folder
     report = (reused / "build" / "report.html").read_text(encoding="utf-8")
     assert "坪地 Pingdi" not in report and "平湖 Pinghu" not in report  # streets of the first corpus only
+
+
+def test_an_empty_corpus_folder_builds_a_report_that_says_so(tmp_path):
+    empty = tmp_path / "empty_corpus"
+    empty.mkdir()
+    results = run_pipeline(empty, tmp_path / "out")
+    assert all(p.returncode == 0 for p in results.values()), [p.stderr[-2000:] for p in results.values() if p.returncode]
+    report = (tmp_path / "out" / "build" / "report.html").read_text(encoding="utf-8")
+    assert "<b>0</b> documents" in report and "data:image/png" not in report.split("Glossary")[0].split("Key findings")[-1][:200]

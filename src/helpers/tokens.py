@@ -230,7 +230,7 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
                          "n_segments": spread[term], "scope_tokens": total, "is_place": term in PLACE_NAMES,
                          "concept": concept_of(term)})
     columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place", "concept", "concept_count"]
-    frame = pd.DataFrame(rows, columns=columns[:-1])
+    frame = pd.DataFrame(rows, columns=columns[:-1]).astype({"is_place": bool})  # boolean even when empty (filters)
     frame["concept_count"] = frame.groupby(["scope", "concept"])["count"].transform("sum") if len(frame) else 0
     order = {scope: i for i, scope in enumerate(scopes)}
     return frame.sort_values(["scope", "count", "term"], key=lambda c: c.map(order) if c.name == "scope" else c,
