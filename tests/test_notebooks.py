@@ -139,4 +139,6 @@ def test_an_empty_corpus_folder_builds_a_report_that_says_so(tmp_path):
     results = run_pipeline(empty, tmp_path / "out")
     assert all(p.returncode == 0 for p in results.values()), [p.stderr[-2000:] for p in results.values() if p.returncode]
     report = (tmp_path / "out" / "build" / "report.html").read_text(encoding="utf-8")
-    assert "<b>0</b> documents" in report and "data:image/png" not in report.split("Glossary")[0].split("Key findings")[-1][:200]
+    assert "<b>0</b> documents" in report and "No figure:" in report
+    index = (tmp_path / "out" / "build" / "tables" / "figure_index.csv").read_text(encoding="utf-8-sig")
+    assert ",True," not in index, "nothing can be drawn from an empty corpus"
