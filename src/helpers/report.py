@@ -671,6 +671,7 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
                          cannot_show="how representative these documents are of what the streets say elsewhere."))
     # A document holding several speeches opens with a lead that says what the speakers were asked to do.
     speech_like = segs[segs["genre"].isin(["speech excerpt", "speech"])]
+    quoted: set[str] = set()
     for doc_id, group in speech_like.groupby("doc_id", sort=True):
         if group["speaker"].astype(str).str.strip().ne("").sum() < 2:
             continue
@@ -678,20 +679,26 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
         lead = segs.loc[:first - 1]
         lead = lead[(lead["doc_id"] == doc_id)]
         if len(lead):
+            quoted |= {x.strip() for text in lead["text"] for x in SENTENCE.findall(text)}
             s.parts.append(f"<h3>What the speakers were asked to do</h3><p>Document {h(doc_id[:3])} prints "
                            f"{group['speaker'].astype(str).str.strip().ne('').sum()} speeches; its opening says:</p>"
                            + "".join(quote_html(x, doc_id) for text in lead["text"] for x in SENTENCE.findall(text) if x.strip()))
     notes = context_notes()
     texts = dict(zip(segs["segment_id"], segs["text"]))
     blocks = []
+    from .bilingual import pinyin
+
     for note in notes.to_dict("records"):
         hits = segs[segs["text"].str.contains(note["term"], regex=False)]
         if not len(hits):
             continue  # a note is shown only where the corpus contains its term
-        first = sentences_with(texts[hits["segment_id"].iloc[0]], note["term"])[0]
-        blocks.append(f'<div class="doc"><h3>{h(label(note["term"]))}: {h(note["title"])}</h3><p>{h(note["note"])}</p>'
-                      f'<p class="note">In this corpus: {int(hits["doc_id"].nunique())} document(s), {len(hits)} segment(s); first use:</p>'
-                      + quote_html(first, hits["doc_id"].iloc[0]) + "</div>")
+        # The first sentence using the term that the section has not quoted already.
+        uses = [(x, d) for sid, d in zip(hits["segment_id"], hits["doc_id"]) for x in sentences_with(texts[sid], note["term"])]
+        fresh = [(x, d) for x, d in uses if x not in quoted] or uses[:1]
+        quoted.add(fresh[0][0])
+        blocks.append(f'<div class="doc"><h3>{h(note["term"])} {h(pinyin(note["term"]))} — {h(note["title"])}</h3><p>{h(note["note"])}</p>'
+                      f'<p class="note">In this corpus: {int(hits["doc_id"].nunique())} document(s), {len(hits)} segment(s); for example:</p>'
+                      + quote_html(*fresh[0]) + "</div>")
     if blocks:
         s.parts.append("<h3>Terms a reader needs</h3>" + "".join(blocks))
     return s
