@@ -179,10 +179,18 @@ def dictionary_gloss(term: str, max_senses: int = 2) -> str:
     return ""
 
 
+@lru_cache(maxsize=1)
+def street_glosses() -> dict[str, str]:
+    """Street name -> its English name ('平湖' -> 'Pinghu (street)'): a dictionary would gloss a same-named place elsewhere."""
+    from .segmentation import STREET_ENGLISH
+
+    return {zh: f"{en} (street)" for zh, en in STREET_ENGLISH.items()}
+
+
 def gloss(term: str) -> Gloss:
-    """Pinyin and English for a term: curated glossary, then codebook, then CC-CEDICT, else no English."""
+    """Pinyin and English for a term: curated glossary, then codebook, then street names, then CC-CEDICT."""
     term = str(term).strip()
-    for source, table in (("glossary", curated_glosses()), ("codebook", codebook_glosses())):
+    for source, table in (("glossary", curated_glosses()), ("codebook", codebook_glosses()), ("glossary", street_glosses())):
         if term in table:
             return Gloss(term, pinyin(term), table[term], source)
     english = dictionary_gloss(term) if has_chinese(term) else ""

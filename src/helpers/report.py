@@ -246,7 +246,7 @@ dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem;margin:.3rem 0 1
    wrapped one character per line), figures keep their design width inside a scrolling frame. */
 @media (max-width:700px){
 body{padding:.8rem .8rem 3rem;font-size:15px}h1{font-size:1.4rem}h2{font-size:1.2rem}
-.scroll table{min-width:640px}table{font-size:.8rem}td{min-width:4.5em}
+.scroll table{min-width:720px}table{font-size:.8rem}td{min-width:4.5em}
 figure img{max-width:none}figure .frame{text-align:left}
 dl{grid-template-columns:1fr}dt{font-weight:bold;margin-top:.3rem}input.filter{width:100%}}
 /* Paper: every row printed, no scroll boxes or filters, figures kept whole on a page, headings kept with what follows. */
@@ -408,7 +408,8 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
     cols = ["doc_id", "title", "genre", "street", "date", "script", "raw_chars", "clean_chars", "metadata_source", "missing_metadata"]
     shown = docs[[c for c in cols if c in docs.columns]].copy()
     shown["doc_id"] = shown["doc_id"].map(lambda d: str(d)[:3])
-    shown = with_english(shown, terms=("street",), sentences=("title",))
+    shown["street"] = shown["street"].map(lambda v: street_label(v) if str(v).strip() else "")
+    shown = with_english(shown, sentences=("title",))
     lost = (accepted["raw_chars"].astype(float) - accepted["clean_chars"].astype(float)) if len(accepted) else pd.Series(dtype=float)
     most = accepted.loc[lost.idxmax(), "doc_id"][:3] if len(accepted) else ""
     s.parts.append(table(shown, "documents", source="documents",
