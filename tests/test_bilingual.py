@@ -25,11 +25,12 @@ def test_gloss_fallback_order():
     assert bilingual.dictionary_gloss("群众"), "the dictionary knows it too, or this test proves nothing"
     # 作风 is glossed by the codebook, not by glossary.csv.
     assert "作风" not in bilingual.curated_glosses() and bilingual.gloss("作风").source == "codebook"
-    # 满意度 is in neither: CC-CEDICT, marked as a dictionary gloss.
-    g = bilingual.gloss("满意度")
-    assert g.source == "CC-CEDICT" and "satisfaction" in g.english
-    assert bilingual.english("满意度").endswith(bilingual.DICTIONARY_MARK)
-    assert bilingual.label("满意度").endswith(bilingual.DICTIONARY_MARK)
+    # 住户 is in neither: CC-CEDICT, marked as a dictionary gloss.
+    assert "住户" not in bilingual.curated_glosses() and "住户" not in bilingual.codebook_glosses()
+    g = bilingual.gloss("住户")
+    assert g.source == "CC-CEDICT" and "household" in g.english
+    assert bilingual.english("住户").endswith(bilingual.DICTIONARY_MARK)
+    assert bilingual.label("住户").endswith(bilingual.DICTIONARY_MARK)
     # Nothing knows a nonsense string: pinyin only, no English and no mark.
     unknown = bilingual.gloss("龘靐齉")
     assert unknown.source == "" and unknown.english == "" and bilingual.label("龘靐齉") == f"龘靐齉 {unknown.pinyin}"

@@ -416,7 +416,7 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
                          takeaway=(f"{len(accepted)} documents of {int(accepted['clean_chars'].astype(int).sum()):,} characters after "
                                    f"cleaning; {most} lost the most in cleaning." if len(accepted) else "No document was read."),
                          caption="Each document with its size before and after cleaning and where its metadata came from.",
-                         cannot_show="whether the source itself printed the whole text (000's excerpts were edited by the newspaper)."))
+                         cannot_show="whether the source itself printed the whole text: a newspaper may print only excerpts."))
     rejected = docs[docs["rejected"].astype(str) == "True"]
     s.parts.append("<h3>Rejected files</h3>" + (table(rejected[["file", "reason"]], "rejected", source="documents") if len(rejected)
                                                  else "<p>None: every file decoded cleanly.</p>"))
@@ -538,17 +538,27 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
 
 def metrics_section(t: dict[str, pd.DataFrame]) -> Section:
     """Charts and the searchable table of figures with their sentences, captions built from the metrics table."""
+    from .bilingual import label
+
     s = Section("metrics", "4. Reported figures")
     s.parts.append('<p class="caveat">Every figure below is as reported by the source, not verified.</p>')
     metrics = t.get("metrics", pd.DataFrame())
     by_street = metrics[metrics["street"].astype(str) != ""].groupby("street").size().sort_values(ascending=False) if len(metrics) else pd.Series(dtype=int)
     rates = metrics[metrics["unit"].astype(str).isin(["%", "％"])] if len(metrics) else metrics
+    whole = rates[rates["value"].astype(float) == 100] if len(rates) else rates
+    unsaid = rates[rates["subject"].astype(str).str.strip() == ""] if len(rates) else rates
+    largest = metrics.loc[metrics["value"].astype(float).idxmax()] if len(metrics) else None
     takeaways = {
         "metrics_by_street_category": (f"{street_label(by_street.index[0])} carries the most reported figures ({int(by_street.iloc[0])} of "
                                        f"{len(metrics)}); {len(by_street)} streets carry any." if len(by_street) else ""),
-        "metrics_rates": f"{len(rates)} figures are stated as percentages." if len(metrics) else "",
-        "metrics_largest_counts": (f"The largest figures run to {metrics['value'].astype(float).max():,.0f} in their own units."
-                                   if len(metrics) else ""),
+        "metrics_rates": (f"{len(rates)} figures are stated as percentages; {len(whole)} of them are exactly 100% and "
+                          f"{len(unsaid)} name no measure: some may be rhetoric rather than rates (read each with its "
+                          "sentence in the table below)." if len(rates) and (len(whole) or len(unsaid)) else
+                          f"{len(rates)} figures are stated as percentages." if len(metrics) else ""),
+        "metrics_largest_counts": (f"The largest figure reported is {largest['raw']} = {float(largest['value']):,.0f} "
+                                   f"{label(largest['unit'], max_english=30)} ({label(largest['subject'], max_english=40) or 'no subject named'}, "
+                                   f"document {str(largest['doc_id'])[:3]}); amounts of money, areas and people share the chart."
+                                   if largest is not None else ""),
     }
     limits = {
         "metrics_by_street_category": "achievement: a count of figures measures the genre (long articles report numbers, speeches do not).",
