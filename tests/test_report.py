@@ -156,7 +156,7 @@ def test_outcomes_keep_replay_exact():
 def test_cleaning_story_counts_from_the_summary():
     log = pd.DataFrame([r for p in ("000", "002", "004") for r in seed_log(p)])
     story = " ".join(report.cleaning_story(cleaning.step_summary(log)))
-    assert "2 spans repaired in full, 4 repaired only in part" in story and "1 residues deleted" in story
+    assert "2 spans repaired in full, 4 repaired only in part" in story and "1 residue(s) deleted" in story
     assert "2 repeated copies of earlier text removed (516 characters" in story
 
 

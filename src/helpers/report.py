@@ -98,11 +98,13 @@ def table(df: pd.DataFrame, table_id: str = "", searchable: bool = False, max_ro
     search = (f'<input class="filter" type="search" placeholder="Filter {len(shown)} rows…" data-table="{h(table_id)}" '
               f'aria-label="Filter table">') if searchable else ""
     text = caption_html(caption, takeaway, cannot_show) if (caption or takeaway or cannot_show) else ""
-    cap = f"<caption>{text}</caption>" if text else ""
+    # The caption sits outside the scrolling box, so a phone shows it whole while the table scrolls sideways.
+    cap = f'<p class="tcap" id="{h(table_id)}-caption">{text}</p>' if text else ""
+    described = f' aria-describedby="{h(table_id)}-caption"' if text else ""
     sortable = ' class="sortable"' if searchable else ""
     long = " long" if len(shown) > 25 else ""  # only long tables scroll on screen; print shows every row
     link = f'<p class="data">{csv_link(source)}</p>' if source else ""
-    return (f'{search}<div class="scroll{long}"><table id="{h(table_id)}"{sortable}>{cap}<thead><tr>{head}</tr></thead>'
+    return (f'{cap}{search}<div class="scroll{long}"><table id="{h(table_id)}"{sortable}{described}><thead><tr>{head}</tr></thead>'
             f"<tbody>\n{body}\n</tbody></table></div>{more}{link}")
 
 
@@ -231,7 +233,8 @@ nav.toc{background:#f7f3f0;padding:.6rem 1.2rem;border-radius:6px;margin:1rem 0}
 nav.toc a{color:#5a1010}.top{text-align:right;font-size:.8rem;margin:.4rem 0 0}.top a{color:#888}
 .findings li{margin:.35rem 0}.note{color:#666;font-size:.9rem}.caveat{font-style:italic;color:#7a1f1f}
 figure{margin:1.2rem 0}figure .frame{overflow-x:auto;text-align:center}figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption,caption{font-size:.88rem;color:#444;text-align:left;caption-side:top;padding:.3rem 0}
+figcaption,caption,.tcap{font-size:.88rem;color:#444;text-align:left;caption-side:top;padding:.3rem 0}
+.tcap{margin:.8rem 0 .2rem}
 .takeaway{font-weight:bold;color:#222}.limits{display:block;color:#7a4a1f;font-style:italic}
 .scroll{overflow-x:auto;border:1px solid #ddd;margin:.4rem 0 .3rem}.scroll.long{max-height:36rem;overflow:auto}
 table{border-collapse:collapse;font-size:.85rem;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:.25rem .45rem;
@@ -248,13 +251,14 @@ dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem;margin:.3rem 0 1
 body{padding:.8rem .8rem 3rem;font-size:15px}h1{font-size:1.4rem}h2{font-size:1.2rem}
 .scroll table{min-width:720px}table{font-size:.8rem}td{min-width:4.5em}
 figure img{max-width:none}figure .frame{text-align:left}
-dl{grid-template-columns:1fr}dt{font-weight:bold;margin-top:.3rem}input.filter{width:100%}}
+dl{grid-template-columns:1fr}dt{font-weight:bold;margin-top:.3rem}input.filter{width:100%}
+.scroll.long{max-height:none;overflow-y:visible}}
 /* Paper: every row printed, no scroll boxes or filters, figures kept whole on a page, headings kept with what follows. */
 @media print{
 @page{margin:1.6cm 1.4cm}
 body{max-width:none;padding:0;font-size:10pt;line-height:1.45}
 .scroll,.scroll.long{max-height:none;overflow:visible;border:0}thead th{position:static}
-input.filter,.top{display:none}thead{display:table-header-group}tr,figure,blockquote,.doc{break-inside:avoid}
+input.filter,.top{display:none}thead{display:table-header-group}tr,figure,blockquote,.doc{break-inside:avoid}.tcap{break-after:avoid}
 figure img{max-width:100%!important;max-height:23cm;width:auto;height:auto}figure .frame{overflow:visible}
 h2,h3{break-after:avoid}h2{break-before:page}#findings h2{break-before:auto}
 nav.toc a::after{content:""}a.csv::after{content:" (beside report.html)"}a{color:#222;text-decoration:none}
@@ -379,7 +383,7 @@ def cleaning_story(summary: pd.DataFrame) -> list[str]:
     if len(moj):
         c = outcome_counts(moj)
         lines.append(f"GBK mojibake: {c.get('repaired', 0)} spans repaired in full, {c.get('partial', 0)} repaired only in part "
-                     f"(the repaired text still lacks the characters whose bytes were lost), {c.get('deleted', 0)} residues "
+                     f"(the repaired text still lacks the characters whose bytes were lost), {c.get('deleted', 0)} residue(s) "
                      "deleted because nothing could be recovered.")
     dup = summary[summary["step"] == "duplicates"]
     if len(dup):
