@@ -69,7 +69,9 @@ def cached_figure(draw):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         name = bound.arguments["name"]
+        # The glossary is part of the drawing: chart labels carry its glosses.
         key = hashlib.sha256((Path(__file__).read_text(encoding="utf-8") + draw.__name__ +
+                              (paths.RESOURCES / "glossary.csv").read_text(encoding="utf-8") +
                               _fingerprint(dict(bound.arguments))).encode("utf-8")).hexdigest()
         path, stamp = paths.FIGURES / f"{name}.png", paths.CACHE / "figures" / f"{name}.key"
         if path.exists() and stamp.exists() and stamp.read_text() == key:
@@ -124,10 +126,13 @@ def barh(ax: plt.Axes, labels: list[str], values: list[float], color: str = "#b2
 def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, name: str = "top_terms_corpus") -> Path:
     """The corpus's most frequent content terms (places left out), glossed where a gloss exists."""
     use_cjk_font()
+    from .bilingual import label, pinyin
+
     top = freqs[(freqs["scope"] == "ALL") & ~freqs["is_place"]].head(n)
-    labels = [f"{t} {gloss[t]}" if t in gloss else t for t in top["term"]]
-    fig, ax = plt.subplots(figsize=(7.5, 0.28 * n + 1))
-    barh(ax, [lab if len(lab) < 42 else lab[:40] + "…" for lab in labels], list(top["count"]))
+    # Every term with pinyin and English: the gloss passed in first, then the project's fallbacks (marked "(dict.)").
+    labels = [f"{t} {pinyin(t)} · {gloss[t]}" if t in gloss else label(t) for t in top["term"]]
+    fig, ax = plt.subplots(figsize=(8.5, 0.28 * n + 1))
+    barh(ax, [lab if len(lab) < 52 else lab[:50] + "…" for lab in labels], list(top["count"]))
     ax.set_xlabel("occurrences in the cleaned corpus")
     ax.set_title(f"The {n} most frequent terms of the corpus (stopwords and place names left out)", fontsize=10)
     return save(fig, name)
@@ -137,13 +142,16 @@ def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, nam
 def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4,
                     xlabel: str = "") -> Path:
     """One small bar chart per street (label -> frame with 'term' and the value column)."""
+    from .bilingual import label as bilingual_label
+
     use_cjk_font()
     labels = list(frames)
     nrows = max(1, -(-len(labels) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows), squeeze=False)
+    # Wider panels than the Chinese alone needs: each term carries pinyin and a short English gloss.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 2.6 * nrows), squeeze=False)
     for ax, label in zip(axes.flat, labels):
         top = frames[label].head(n)
-        barh(ax, list(top["term"]), [round(v, 1) for v in top[value]], color="#8b1a1a")
+        barh(ax, [bilingual_label(t, max_english=18) for t in top["term"]], [round(v, 1) for v in top[value]], color="#8b1a1a")
         ax.set_title(label, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.set_xlabel(xlabel, fontsize=7)
