@@ -22,13 +22,26 @@ CJK = HAN + CJK_PUNCT
 SENTENCE_END = "。！？；…"
 
 
+# What an edit did, for a reader who must not be told more than happened (cleaning_log.csv `outcome`).
+REPAIRED, PARTIAL, DELETED, REPLACED = "repaired", "partial", "deleted", "replaced"
+JOINED, JOINED_POSSIBLE_LOSS = "joined", "joined-possible-loss"
+OUTCOMES = (REPAIRED, PARTIAL, DELETED, REPLACED, JOINED, JOINED_POSSIBLE_LOSS)
+
+
 @dataclass(frozen=True)
 class Edit:
-    """Replace text[start:end] by `after`; `note` says why (shown in the cleaning log)."""
+    """Replace text[start:end] by `after`; `note` says why (shown in the cleaning log); `outcome` what it achieved
+    (empty: deleted when nothing is put back, else replaced); `copies` how many copies of earlier text it removed."""
     start: int
     end: int
     after: str = ""
     note: str = ""
+    outcome: str = ""
+    copies: int = 0
+
+    def result(self) -> str:
+        """The outcome, defaulting to deleted (nothing put back) or replaced."""
+        return self.outcome or (DELETED if not self.after else REPLACED)
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -159,7 +172,10 @@ def _repair_with_lead(m: re.Match[str]) -> Edit | None:
         return None
     start = m.start("lead") + (m.group("lead")[0] == "!")  # a '!' may be real punctuation: keep it
     dropped = len(decoded) - len(kept)
-    return Edit(start, m.end(), kept, f"GBK shift repaired{f', {dropped} unrepairable char(s) dropped' if dropped else ''}")
+    # A '?' (or a reading fragment) stood for a character whose bytes are gone: the repaired run still lacks it.
+    lost_before = m.group("lead")[0] == "?" or bool(m.group("fragment"))
+    return Edit(start, m.end(), kept, f"GBK shift repaired{f', {dropped} unrepairable char(s) dropped' if dropped else ''}",
+                PARTIAL if dropped or lost_before else REPAIRED)
 
 
 def has_word(text: str, starting_before: int | None = None) -> bool:
@@ -179,7 +195,7 @@ def _repair_trailing(m: re.Match[str]) -> Edit | None:
             continue
         if len(decoded) < 2 or has_word(run[i:]) or not has_word(decoded + after[:2], starting_before=len(decoded) - 1):
             continue
-        return Edit(m.start("run") + i, m.start("trail") + len(m.group("trail")), decoded, "GBK shift repaired")
+        return Edit(m.start("run") + i, m.start("trail") + len(m.group("trail")), decoded, "GBK shift repaired", REPAIRED)
     return None
 
 
@@ -193,7 +209,7 @@ def repair_mojibake(text: str) -> list[Edit]:
             edit = _repair_with_lead(m) if m.group("run") else None
             if edit is None and m.group("fragment"):  # '?yōu)': a lost character and the remains of its reading
                 start = m.start("lead") + (m.group("lead")[0] == "!")
-                edit = Edit(start, m.end("lead"), "", "decoding residue (lost character) removed")
+                edit = Edit(start, m.end("lead"), "", "decoding residue (lost character) removed", DELETED)
         else:
             edit = _repair_trailing(m)
         if edit:
@@ -299,7 +315,7 @@ def remove_ocr_spaces(text: str) -> list[Edit]:
 
 def fix_ocr_dash(text: str) -> list[Edit]:
     """A hyphen between two Chinese characters is OCR's reading of 一 ('涌现出-批' → '涌现出一批')."""
-    return regex_edits(OCR_DASH, text, lambda m: "一", "OCR '-' read for '一'")
+    return [Edit(e.start, e.end, e.after, e.note, REPAIRED) for e in regex_edits(OCR_DASH, text, lambda m: "一", "OCR '-' read for '一'")]
 
 
 # ---------------------------------------------------------------- 7. front matter, boilerplate, credits
@@ -418,7 +434,10 @@ def rejoin_page_breaks(text: str) -> list[Edit]:
         continues = len(before) >= 50 or (is_body_line(before) and spans_a_word(before, after))
         if continues and (is_body_line(after) or after.rstrip().endswith(tuple(SENTENCE_END + "”"))) \
                 and not SPEAKER_HEADING.match(after) and not HEADING_MARK.match(after):
-            edits.append(Edit(m.start(), m.end(), "", "word split over page break rejoined"))
+            # Only a word running across the break (公|司) shows that nothing stood between the two pages; a join
+            # found only because the paragraph stops mid-sentence may close over lost text (运行|关键时刻).
+            outcome = JOINED if spans_a_word(before, after) else JOINED_POSSIBLE_LOSS
+            edits.append(Edit(m.start(), m.end(), "", "word split over page break rejoined", outcome))
     return edits
 
 
@@ -445,9 +464,18 @@ def repeated_spans(text: str, k: int = 40, gap: int = 12) -> list[tuple[int, int
     return [(s, e) for s, e in spans]
 
 
+def copies_in_span(text: str, start: int, end: int, k: int = 40) -> int:
+    """How many copies of earlier text a repeated span holds: its length over the distance back to the first copy
+    (a paragraph printed three times is one span of two copies)."""
+    first = text.find(text[start:start + k])
+    period = start - first if 0 <= first < start else end - start
+    return max(1, round((end - start) / max(period, 1)))
+
+
 def remove_layout_duplicates(text: str) -> list[Edit]:
     """Text printed twice by the layout (exact or near-exact repeats of 40+ characters): keep the first."""
-    return [Edit(s, e, "", "layout duplicate (repeat of earlier text)") for s, e in repeated_spans(text)]
+    return [Edit(s, e, "", "layout duplicate (repeat of earlier text)", DELETED, copies_in_span(text, s, e))
+            for s, e in repeated_spans(text)]
 
 
 # ---------------------------------------------------------------- 11. markup
@@ -496,7 +524,8 @@ def clean_text(doc_id: str, text: str) -> tuple[str, list[dict]]:
                 "doc_id": doc_id, "step": step, "seq": seq, "start": edit.start, "end": edit.end,
                 "before": text[edit.start:edit.end], "after": edit.after,
                 "chars_removed": edit.end - edit.start, "chars_added": len(edit.after),
-                "reason": edit.note, "example": context_example(text, edit),
+                "reason": edit.note, "outcome": edit.result(), "copies_removed": edit.copies,
+                "example": context_example(text, edit),
             })
         text = apply_edits(text, edits)
     return text, log
@@ -515,13 +544,16 @@ def log_frame(cleaned: dict[str, tuple[str, list[dict]]]) -> "pd.DataFrame":
     """cleaning_log.csv: one row per edit, documents in order."""
     import pandas as pd
 
-    columns = ["doc_id", "step", "seq", "start", "end", "reason", "chars_removed", "chars_added", "before", "after", "example"]
+    columns = ["doc_id", "step", "seq", "start", "end", "reason", "outcome", "copies_removed", "chars_removed", "chars_added",
+               "before", "after", "example"]
     rows = [row for doc_id in sorted(cleaned) for row in cleaned[doc_id][1]]
     return pd.DataFrame(rows, columns=columns)
 
 
 def step_summary(log: "pd.DataFrame") -> "pd.DataFrame":
-    """Edits and characters removed/added per document and step, with one example each."""
-    grouped = log.groupby(["doc_id", "step", "reason"], sort=False)
-    return grouped.agg(edits=("seq", "size"), chars_removed=("chars_removed", "sum"),
+    """Edits, copies and characters removed/added per document, step, reason and outcome, with one example each."""
+    if "outcome" not in log:  # a log written before outcomes were recorded
+        log = log.assign(outcome="", copies_removed=0)
+    grouped = log.groupby(["doc_id", "step", "reason", "outcome"], sort=False)
+    return grouped.agg(edits=("seq", "size"), copies_removed=("copies_removed", "sum"), chars_removed=("chars_removed", "sum"),
                        chars_added=("chars_added", "sum"), example=("example", "first")).reset_index()

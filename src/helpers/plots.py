@@ -19,7 +19,12 @@ from . import paths  # noqa: E402
 
 UNVERIFIED = "Figures as reported by the source, not verified."
 PNG_METADATA = {"Software": None}  # keep PNG bytes independent of anything but the drawing
-DPI = 110
+DPI = 110    # design resolution: the report shows a figure at its pixel width at this DPI …
+SCALE = 2    # … and draws it at twice that, so text stays sharp on 2x screens and when zoomed or printed
+# One look for every chart: no box, readable sizes, white background (so PNG palettes stay small).
+STYLE = {"axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 10, "axes.labelsize": 9,
+         "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8, "figure.facecolor": "white",
+         "savefig.facecolor": "white", "axes.edgecolor": "#888888"}
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +45,7 @@ def use_cjk_font() -> str:
     font_manager.fontManager.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
     matplotlib.rcParams.update({"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"],
-                                "axes.unicode_minus": False, "svg.hashsalt": "longgang", "figure.dpi": DPI})
+                                "axes.unicode_minus": False, "svg.hashsalt": "longgang", "figure.dpi": DPI, **STYLE})
     return family
 
 
@@ -64,7 +69,9 @@ def cached_figure(draw):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         name = bound.arguments["name"]
+        # The glossary is part of the drawing: chart labels carry its glosses.
         key = hashlib.sha256((Path(__file__).read_text(encoding="utf-8") + draw.__name__ +
+                              (paths.RESOURCES / "glossary.csv").read_text(encoding="utf-8") +
                               _fingerprint(dict(bound.arguments))).encode("utf-8")).hexdigest()
         path, stamp = paths.FIGURES / f"{name}.png", paths.CACHE / "figures" / f"{name}.key"
         if path.exists() and stamp.exists() and stamp.read_text() == key:
@@ -77,12 +84,32 @@ def cached_figure(draw):
 
 
 def save(fig: plt.Figure, name: str) -> Path:
-    """Write figures/<name>.png with stable bytes and close the figure."""
+    """Write figures/<name>.png at SCALE x DPI with stable bytes and close the figure. Charts have few colours, so a
+    256-colour palette without dithering keeps every edge and letter while the file stays about as small as a 1x PNG."""
+    import io
+
+    from PIL import Image
+
     paths.ensure_dirs()
     path = paths.FIGURES / f"{name}.png"
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata=PNG_METADATA)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=DPI * SCALE, bbox_inches="tight", metadata=PNG_METADATA, format="png")
     plt.close(fig)
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        quantised = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        quantised.save(path, format="PNG", optimize=True, dpi=(DPI * SCALE, DPI * SCALE))
     return path
+
+
+def text_colour(rgba: tuple[float, ...]) -> str:
+    """Black or white, whichever reads better on a cell of this colour (relative luminance, WCAG weights)."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgba[:3])
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # Contrast with white is 1.05/(L+0.05), with black (L+0.05)/0.05: pick the larger.
+    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
 
 
 def barh(ax: plt.Axes, labels: list[str], values: list[float], color: str = "#b22222") -> None:
@@ -99,10 +126,13 @@ def barh(ax: plt.Axes, labels: list[str], values: list[float], color: str = "#b2
 def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, name: str = "top_terms_corpus") -> Path:
     """The corpus's most frequent content terms (places left out), glossed where a gloss exists."""
     use_cjk_font()
+    from .bilingual import label, pinyin
+
     top = freqs[(freqs["scope"] == "ALL") & ~freqs["is_place"]].head(n)
-    labels = [f"{t} {gloss[t]}" if t in gloss else t for t in top["term"]]
-    fig, ax = plt.subplots(figsize=(7.5, 0.28 * n + 1))
-    barh(ax, [lab if len(lab) < 42 else lab[:40] + "…" for lab in labels], list(top["count"]))
+    # Every term with pinyin and English: the gloss passed in first, then the project's fallbacks (marked "(dict.)").
+    labels = [f"{t} {pinyin(t)} · {gloss[t]}" if t in gloss else label(t) for t in top["term"]]
+    fig, ax = plt.subplots(figsize=(8.5, 0.28 * n + 1))
+    barh(ax, [lab if len(lab) < 52 else lab[:50] + "…" for lab in labels], list(top["count"]))
     ax.set_xlabel("occurrences in the cleaned corpus")
     ax.set_title(f"The {n} most frequent terms of the corpus (stopwords and place names left out)", fontsize=10)
     return save(fig, name)
@@ -112,13 +142,16 @@ def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, nam
 def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4,
                     xlabel: str = "") -> Path:
     """One small bar chart per street (label -> frame with 'term' and the value column)."""
+    from .bilingual import label as bilingual_label
+
     use_cjk_font()
     labels = list(frames)
     nrows = max(1, -(-len(labels) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows), squeeze=False)
+    # Wider panels than the Chinese alone needs: each term carries pinyin and a short English gloss.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 2.6 * nrows), squeeze=False)
     for ax, label in zip(axes.flat, labels):
         top = frames[label].head(n)
-        barh(ax, list(top["term"]), [round(v, 1) for v in top[value]], color="#8b1a1a")
+        barh(ax, [bilingual_label(t, max_english=18) for t in top["term"]], [round(v, 1) for v in top[value]], color="#8b1a1a")
         ax.set_title(label, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.set_xlabel(xlabel, fontsize=7)
@@ -169,13 +202,12 @@ def heatmap(matrix: pd.DataFrame, title: str, name: str, fmt: str = "{:.1f}", an
     ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=9)
     shown = annotations if annotations is not None else matrix
-    top = float(np.nanmax(matrix.to_numpy(dtype=float))) if matrix.size else 0
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             value = shown.iat[i, j]
             text = fmt.format(value) if isinstance(value, (int, float, np.number)) else str(value)
-            dark = matrix.iat[i, j] > 0.6 * top
-            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+            cell = image.cmap(image.norm(float(matrix.iat[i, j]))) if pd.notna(matrix.iat[i, j]) else (1, 1, 1, 1)
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color=text_colour(cell))
     fig.colorbar(image, ax=ax, shrink=0.8)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
@@ -206,7 +238,8 @@ def similarity_dendrogram(similarity: pd.DataFrame, title: str, name: str) -> tu
     for i in range(len(order)):
         for j in range(len(order)):
             if i != j:
-                right.text(j, i, f"{ordered.iat[i, j]:.2f}", ha="center", va="center", fontsize=7)
+                cell = image.cmap(image.norm(float(ordered.iat[i, j])))
+                right.text(j, i, f"{ordered.iat[i, j]:.2f}", ha="center", va="center", fontsize=7, color=text_colour(cell))
     fig.colorbar(image, ax=right, shrink=0.8)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()

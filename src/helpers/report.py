@@ -40,8 +40,27 @@ def h(value: object) -> str:
 
 
 # ---------------------------------------------------------------- building blocks
-def figure(name: str, caption: str, alt: str | None = None) -> str:
-    """An embedded PNG drawn in this run (figure_index.csv says so), or the recorded reason it was not drawn."""
+def caption_html(caption: str, takeaway: str = "", cannot_show: str = "") -> str:
+    """A caption: the takeaway sentence (built from the tables by the caller) first, then what the view is, then
+    what it cannot show. Arguments are plain text and escaped here."""
+    lead = f'<span class="takeaway">{h(takeaway)}</span> ' if takeaway else ""
+    limits = f' <span class="limits">What it cannot show: {h(cannot_show)}</span>' if cannot_show else ""
+    return lead + h(caption) + limits
+
+
+def png_scale(path: Path) -> int:
+    """2 for a figure drawn at twice the screen resolution (its PNG says so in pHYs), else 1."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        dpi = image.info.get("dpi", (0, 0))[0]
+    return 2 if dpi and dpi >= 180 else 1
+
+
+def figure(name: str, caption: str, alt: str | None = None, takeaway: str = "", cannot_show: str = "") -> str:
+    """An embedded PNG from figures/ (data URI) shown at its design size (sharp on 2x screens), or a note if the
+    figure was not drawn in this run (figure_index.csv says why); the caption carries a data-built takeaway and what
+    the figure cannot show."""
     from .outputs import FIGURE_INDEX, figure_status
     from .tables import read_table
 
@@ -50,23 +69,64 @@ def figure(name: str, caption: str, alt: str | None = None) -> str:
     path = paths.FIGURES / f"{name}.png"
     if not drawn or not path.exists():
         return f'<p class="note">(No figure: {h(note or "not enough data in this corpus")}.)</p>'
+    from PIL import Image
+
+    with Image.open(path) as image:
+        width = image.width // png_scale(path)
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{h(alt or caption)}">'
-            f"<figcaption>{h(caption)}</figcaption></figure>")
+    return (f'<figure><div class="frame"><img src="data:image/png;base64,{data}" width="{width}" '
+            f'alt="{h(alt or takeaway or caption)}"></div>'
+            f"<figcaption>{caption_html(caption, takeaway, cannot_show)}</figcaption></figure>")
 
 
-def table(df: pd.DataFrame, table_id: str = "", searchable: bool = False, max_rows: int | None = None, caption: str = "") -> str:
-    """An escaped HTML table; searchable ones get a filter box and sortable headers (inline script, offline)."""
+# Columns whose column names a table was shown with (tests check that each has an English header).
+shown_columns: set[str] = set()
+
+
+def csv_link(source: str) -> str:
+    """A link to build/tables/<source>.csv, relative to build/report.html (the report and its tables travel as one
+    folder; linking keeps the report small instead of duplicating ~1 MB of tables as data URIs)."""
+    return (f'<a class="csv" href="tables/{h(source)}.csv" download>Download the data: tables/{h(source)}.csv</a>')
+
+
+def table(df: pd.DataFrame, table_id: str = "", searchable: bool = False, max_rows: int | None = None, caption: str = "",
+          takeaway: str = "", cannot_show: str = "", source: str | None = None) -> str:
+    """An escaped HTML table with English headers; searchable ones get a filter box and sortable headers (inline
+    script, offline); long ones scroll on screen and print whole; `source` links the build table it was drawn from."""
+    from .bilingual import header
+
     shown = df if max_rows is None else df.head(max_rows)
-    head = "".join(f"<th>{h(c)}</th>" for c in shown.columns)
+    shown_columns.update(str(c) for c in shown.columns)
+    head = "".join(f'<th title="{h(c)}">{h(header(str(c)))}</th>' for c in shown.columns)
     body = "\n".join("<tr>" + "".join(f"<td>{h(v)}</td>" for v in row) + "</tr>" for row in shown.itertuples(index=False))
-    more = f'<p class="note">Showing {len(shown)} of {len(df)} rows; the full table is build/tables.</p>' if len(shown) < len(df) else ""
+    more = (f'<p class="note">Showing {len(shown)} of {len(df)} rows; every row is in the CSV.</p>'
+            if len(shown) < len(df) else "")
     search = (f'<input class="filter" type="search" placeholder="Filter {len(shown)} rows…" data-table="{h(table_id)}" '
               f'aria-label="Filter table">') if searchable else ""
-    cap = f"<caption>{h(caption)}</caption>" if caption else ""
+    text = caption_html(caption, takeaway, cannot_show) if (caption or takeaway or cannot_show) else ""
+    # The caption sits outside the scrolling box, so a phone shows it whole while the table scrolls sideways.
+    cap = f'<p class="tcap" id="{h(table_id)}-caption">{text}</p>' if text else ""
+    described = f' aria-describedby="{h(table_id)}-caption"' if text else ""
     sortable = ' class="sortable"' if searchable else ""
-    return (f'{search}<div class="scroll"><table id="{h(table_id)}"{sortable}>{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>\n{body}\n</tbody></table></div>{more}")
+    long = " long" if len(shown) > 25 else ""  # only long tables scroll on screen; print shows every row
+    link = f'<p class="data">{csv_link(source)}</p>' if source else ""
+    return (f'{cap}{search}<div class="scroll{long}"><table id="{h(table_id)}"{sortable}{described}><thead><tr>{head}</tr></thead>'
+            f"<tbody>\n{body}\n</tbody></table></div>{more}{link}")
+
+
+def with_english(df: pd.DataFrame, terms: tuple[str, ...] = (), sentences: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Term columns shown as '征拆 zhēngchāi · land expropriation …'; each sentence column followed by `<col>_en`,
+    its curated translation or '(not translated)'."""
+    from .bilingual import label, translate
+
+    out = df.copy()
+    for column in terms:
+        if column in out:
+            out[column] = out[column].map(lambda v: label(v) if str(v).strip() else "")
+    for column in sentences:
+        if column in out:
+            out.insert(list(out.columns).index(column) + 1, f"{column}_en", out[column].map(translate))
+    return out
 
 
 def bullet_list(items: list[str]) -> str:
@@ -83,7 +143,65 @@ class Section:
 
     def html(self) -> str:
         """The section as HTML."""
-        return f'<section id="{h(self.anchor)}"><h2>{h(self.title)}</h2>\n' + "\n".join(self.parts) + "</section>"
+        return (f'<section id="{h(self.anchor)}"><h2>{h(self.title)}</h2>\n' + "\n".join(self.parts) +
+                '<p class="top"><a href="#contents">↑ Contents</a></p></section>')
+
+
+# ---------------------------------------------------------------- build facts: date, version, fingerprint, citation
+def input_files(folder: Path | None = None) -> list[Path]:
+    """The files a build reads from the corpus folder: every .txt and the manifest, in name order."""
+    folder = folder or paths.CORPUS
+    return sorted((p for p in folder.iterdir() if p.is_file() and (p.suffix.lower() == ".txt" or p.name == "manifest.csv")),
+                  key=lambda p: p.name) if folder.is_dir() else []
+
+
+def corpus_fingerprint(folder: Path | None = None) -> str:
+    """SHA-256 over the input files' names and bytes: the same corpus gives the same fingerprint on any machine."""
+    digest = hashlib.sha256()
+    for path in input_files(folder):
+        digest.update(path.name.encode("utf-8") + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build_date(folder: Path | None = None) -> str:
+    """The build date, never the clock (two builds stay byte-identical): SOURCE_DATE_EPOCH if set, else the
+    newest input file's modification time (UTC)."""
+    import datetime as dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        stamp = int(epoch)
+    else:
+        files = input_files(folder)
+        stamp = int(max((p.stat().st_mtime for p in files), default=0))
+    return dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def project_version() -> str:
+    """The version in pyproject.toml."""
+    import tomllib
+
+    return tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What a reader needs to cite and reproduce this report."""
+    date: str
+    version: str
+    fingerprint: str
+    n_files: int
+
+    def citation(self, title: str) -> str:
+        """A how-to-cite line (plain text)."""
+        return (f"{title}. Report version {self.version}, built {self.date} from a corpus of {self.n_files} files "
+                f"(fingerprint sha256:{self.fingerprint[:16]}). Longgang party-building project.")
+
+
+def build_info(folder: Path | None = None) -> BuildInfo:
+    """Date, version and fingerprint of this build."""
+    return BuildInfo(build_date(folder), project_version(), corpus_fingerprint(folder), len(input_files(folder)))
 
 
 # ---------------------------------------------------------------- the font
@@ -114,20 +232,43 @@ def font_face(text: str) -> str:
 
 STYLE = """
 body{font-family:"Report CJK","Noto Sans SC","Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
-max-width:1100px;margin:0 auto;padding:1.5rem 2rem 4rem;line-height:1.6;color:#222;background:#fff}
-h1{font-size:1.8rem;margin-bottom:.2rem}h2{border-bottom:2px solid #8b1a1a;padding-bottom:.2rem;margin-top:2.5rem}
-h3{margin-top:1.6rem}.subtitle{color:#555;margin-top:0}
-nav.toc{background:#f7f3f0;padding:.6rem 1.2rem;border-radius:6px}nav.toc ol{margin:.3rem 0}
+max-width:1100px;margin:0 auto;padding:1.5rem 2rem 4rem;line-height:1.6;color:#222;background:#fff;overflow-wrap:break-word}
+h1{font-size:1.8rem;line-height:1.25;margin-bottom:.2rem}h2{border-bottom:2px solid #8b1a1a;padding-bottom:.2rem;margin-top:2.5rem;line-height:1.3}
+h3{margin-top:1.6rem}.subtitle{color:#555;margin-top:0}.meta{font-size:.85rem;color:#555;border-left:3px solid #ccc;padding-left:.7rem}
+nav.toc{background:#f7f3f0;padding:.6rem 1.2rem;border-radius:6px;margin:1rem 0}nav.toc ol{margin:.3rem 0;padding-left:1.4rem}
+nav.toc a{color:#5a1010}.top{text-align:right;font-size:.8rem;margin:.4rem 0 0}.top a{color:#888}
 .findings li{margin:.35rem 0}.note{color:#666;font-size:.9rem}.caveat{font-style:italic;color:#7a1f1f}
-figure{margin:1rem 0;text-align:center}figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.88rem;color:#555}
-.scroll{max-height:32rem;overflow:auto;border:1px solid #ddd;margin:.4rem 0 1rem}
+figure{margin:1.2rem 0}figure .frame{overflow-x:auto;text-align:center}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption,caption,.tcap{font-size:.88rem;color:#444;text-align:left;caption-side:top;padding:.3rem 0}
+.tcap{margin:.8rem 0 .2rem}
+.takeaway{font-weight:bold;color:#222}.limits{display:block;color:#7a4a1f;font-style:italic}
+.scroll{overflow-x:auto;border:1px solid #ddd;margin:.4rem 0 .3rem}.scroll.long{max-height:36rem;overflow:auto}
 table{border-collapse:collapse;font-size:.85rem;width:100%}th,td{border-bottom:1px solid #e5e5e5;padding:.25rem .45rem;
 text-align:left;vertical-align:top}thead th{position:sticky;top:0;background:#f2ebe7;cursor:default}
-table.sortable thead th{cursor:pointer}caption{text-align:left;font-weight:bold;padding:.3rem}
+table.sortable thead th{cursor:pointer}caption{font-weight:normal}
+p.data{margin:.1rem 0 1.2rem;font-size:.82rem}a.csv{color:#5a1010}
 input.filter{width:60%;padding:.3rem .5rem;margin-top:.4rem;font:inherit}
 dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem;margin:.3rem 0 1rem}dt{color:#666}dd{margin:0}
 .doc{border-left:3px solid #8b1a1a;padding-left:.8rem;margin:1rem 0}mark{background:#ffe08a}.kw{font-weight:bold;color:#8b1a1a}
+.en{color:#333}.zh{color:#555}blockquote{margin:.5rem 0 .8rem 0;padding:.3rem .8rem;border-left:3px solid #d9c7bd;background:#faf7f5}
+/* Phone: text keeps a readable size; wide tables and figures scroll sideways instead of squeezing (no title is
+   wrapped one character per line), figures keep their design width inside a scrolling frame. */
+@media (max-width:700px){
+body{padding:.8rem .8rem 3rem;font-size:15px}h1{font-size:1.4rem}h2{font-size:1.2rem}
+.scroll table{min-width:720px}table{font-size:.8rem}td{min-width:4.5em}
+figure img{max-width:none}figure .frame{text-align:left}
+dl{grid-template-columns:1fr}dt{font-weight:bold;margin-top:.3rem}input.filter{width:100%}
+.scroll.long{max-height:none;overflow-y:visible}}
+/* Paper: every row printed, no scroll boxes or filters, figures kept whole on a page, headings kept with what follows. */
+@media print{
+@page{margin:1.6cm 1.4cm}
+body{max-width:none;padding:0;font-size:10pt;line-height:1.45}
+.scroll,.scroll.long{max-height:none;overflow:visible;border:0}thead th{position:static}
+input.filter,.top{display:none}thead{display:table-header-group}tr,figure,blockquote,.doc{break-inside:avoid}.tcap{break-after:avoid}
+figure img{max-width:100%!important;max-height:23cm;width:auto;height:auto}figure .frame{overflow:visible}
+h2,h3{break-after:avoid}h2{break-before:page}#findings h2{break-before:auto}
+nav.toc a::after{content:""}a.csv::after{content:" (beside report.html)"}a{color:#222;text-decoration:none}
+table{font-size:8pt}tbody tr{display:table-row!important}}
 """
 
 # Our own code, not corpus text: filter rows and sort by a clicked header. Works offline.
@@ -143,12 +284,19 @@ return asc?r:-r;});rows.forEach(function(r){body.appendChild(r);});});});});
 """
 
 
-def page(title: str, subtitle: str, findings: list[str], sections: list[Section], embed_font: bool = True) -> str:
-    """The whole HTML document."""
-    toc = "".join(f'<li><a href="#{h(s.anchor)}">{h(s.title)}</a></li>' for s in sections)
-    body = (f"<h1>{h(title)}</h1><p class=\"subtitle\">{h(subtitle)}</p>"
+def page(title: str, subtitle: str, findings: list[str], sections: list[Section], embed_font: bool = True,
+         info: BuildInfo | None = None) -> str:
+    """The whole HTML document: title, build facts and citation, contents, key findings, sections."""
+    toc = '<li><a href="#findings">Key findings</a></li>' + "".join(f'<li><a href="#{h(s.anchor)}">{h(s.title)}</a></li>' for s in sections)
+    meta = ""
+    if info:
+        meta = (f'<p class="meta">Built {h(info.date)} · version {h(info.version)} · corpus fingerprint '
+                f'<code title="sha256 of the input files">{h(info.fingerprint[:16])}</code> ({info.n_files} files)<br>'
+                f"<b>How to cite:</b> {h(info.citation(title))}</p>")
+    body = (f"<h1>{h(title)}</h1><p class=\"subtitle\">{h(subtitle)}</p>{meta}"
+            f'<nav class="toc" id="contents" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>'
             f'<section id="findings"><h2>Key findings</h2><ol class="findings">{"".join(f"<li>{f}</li>" for f in findings)}</ol></section>'
-            f'<nav class="toc"><strong>Contents</strong><ol>{toc}</ol></nav>' + "\n".join(s.html() for s in sections))
+            + "\n".join(s.html() for s in sections))
     font = font_face(re.sub(r"<[^>]+>|data:[^\"']+", "", body)) if embed_font else ""
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{h(title)}</title>'
@@ -168,8 +316,8 @@ def load_tables() -> dict[str, pd.DataFrame]:
     """Every table the report reads (written by notebooks 01-04)."""
     from .tables import read_table
 
-    names = ["documents", "segments", "cleaning_summary", "term_frequencies", "keyness", "keyness_summary", "framing",
-             "street_framing", "street_profiles", "framing_evidence", "codebook_precision", "slogans", "similarity",
+    names = ["documents", "segments", "cleaning_summary", "cleaning_log", "term_frequencies", "keyness", "keyness_summary",
+             "framing", "street_framing", "street_profiles", "framing_evidence", "codebook_precision", "slogans", "similarity",
              "similarity_pairs", "metrics"]
     return {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
 
@@ -252,8 +400,42 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
     return out
 
 
+def outcome_counts(summary: pd.DataFrame) -> dict[str, int]:
+    """Edits per outcome (repaired, partial, deleted, joined, joined-possible-loss …) over the whole corpus."""
+    if "outcome" not in summary or not len(summary):
+        return {}
+    return {str(k): int(v) for k, v in summary.groupby("outcome")["edits"].sum().items()}
+
+
+def cleaning_story(summary: pd.DataFrame) -> list[str]:
+    """What cleaning did, told without claiming more than happened (plain sentences, numbers from the summary)."""
+    if not len(summary):
+        return ["No cleaning edits were needed."]
+    lines = []
+    moj = summary[summary["step"] == "mojibake"]
+    if len(moj):
+        c = outcome_counts(moj)
+        lines.append(f"GBK mojibake: {c.get('repaired', 0)} spans repaired in full, {c.get('partial', 0)} repaired only in part "
+                     f"(the repaired text still lacks the characters whose bytes were lost), {c.get('deleted', 0)} residue(s) "
+                     "deleted because nothing could be recovered.")
+    dup = summary[summary["step"] == "duplicates"]
+    if len(dup):
+        copies = int(dup["copies_removed"].sum()) if "copies_removed" in dup else int(dup["edits"].sum())
+        lines.append(f"Layout duplicates: {copies} repeated copies of earlier text removed ({int(dup['chars_removed'].sum()):,} "
+                     f"characters, {int(dup['edits'].sum())} place(s)); the first copy is kept.")
+    joins = summary[summary["step"] == "page_breaks"]
+    if len(joins):
+        c = outcome_counts(joins)
+        lines.append(f"Page breaks: {c.get('joined', 0)} joins where a word runs across the break (nothing was lost), "
+                     f"{c.get('joined-possible-loss', 0)} joins of a paragraph that stops mid-sentence to the next one, where "
+                     "text may have been lost between the two pages (listed below).")
+    return lines
+
+
 def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
-    """Documents, rejected files, what cleaning did, segments per street."""
+    """Documents, rejected files, what cleaning did (repairs, partial repairs, deletions and joins apart), segments."""
+    from .bilingual import translate
+
     docs = t["documents"]
     s = Section("corpus", "1. The corpus and its cleaning")
     accepted = docs[docs["rejected"].astype(str) != "True"]
@@ -261,24 +443,63 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
     s.parts.append(f"<p>{len(accepted)} documents: " + ", ".join(f"{n} × {h(g)}" for g, n in genres.items()) +
                    ". Each was decoded strictly and cleaned by small logged steps; the provenance of each is in section 7.</p>")
     cols = ["doc_id", "title", "genre", "street", "date", "script", "raw_chars", "clean_chars", "metadata_source", "missing_metadata"]
-    s.parts.append(table(docs[[c for c in cols if c in docs.columns]], "documents"))
+    shown = docs[[c for c in cols if c in docs.columns]].copy()
+    shown["doc_id"] = shown["doc_id"].map(lambda d: str(d)[:3])
+    shown["street"] = shown["street"].map(lambda v: street_label(v) if str(v).strip() else "")
+    shown = with_english(shown, sentences=("title",))
+    lost = (accepted["raw_chars"].astype(float) - accepted["clean_chars"].astype(float)) if len(accepted) else pd.Series(dtype=float)
+    most = accepted.loc[lost.idxmax(), "doc_id"][:3] if len(accepted) else ""
+    s.parts.append(table(shown, "documents", source="documents",
+                         takeaway=(f"{len(accepted)} documents of {int(accepted['clean_chars'].astype(int).sum()):,} characters after "
+                                   f"cleaning; {most} lost the most in cleaning." if len(accepted) else "No document was read."),
+                         caption="Each document with its size before and after cleaning and where its metadata came from.",
+                         cannot_show="whether the source itself printed the whole text: a newspaper may print only excerpts."))
     rejected = docs[docs["rejected"].astype(str) == "True"]
-    s.parts.append("<h3>Rejected files</h3>" + (table(rejected[["file", "reason"]], "rejected") if len(rejected)
+    s.parts.append("<h3>Rejected files</h3>" + (table(rejected[["file", "reason"]], "rejected", source="documents") if len(rejected)
                                                  else "<p>None: every file decoded cleanly.</p>"))
     summary = t["cleaning_summary"]
-    pivot = summary.pivot_table(index="reason", columns="doc_id", values="edits", aggfunc="sum", fill_value=0)
-    pivot.columns = [c[:3] for c in pivot.columns]
-    s.parts.append("<h3>What cleaning did</h3><p>Edits per kind and document. Replaying the log "
-                   "(build/tables/cleaning_log.csv) on the raw text gives the clean text back exactly.</p>")
-    s.parts.append(table(pivot.reset_index(), "cleaning"))
-    examples = summary.drop_duplicates("reason")[["reason", "doc_id", "example"]]
-    s.parts.append("<p>One example of each kind of edit (before → after):</p>" + table(examples, "cleaning_examples", searchable=True))
+    s.parts.append("<h3>What cleaning did</h3>" + bullet_list([h(line) for line in cleaning_story(summary)]) +
+                   "<p>Replaying the log (tables/cleaning_log.csv) on the raw text gives the clean text back exactly.</p>")
+    if len(summary):
+        index = ["step", "reason"] + (["outcome"] if "outcome" in summary else [])
+        pivot = summary.pivot_table(index=index, columns="doc_id", values="edits", aggfunc="sum", fill_value=0)
+        pivot.columns = [c[:3] for c in pivot.columns]
+        totals = pivot.sum(axis=1).sort_values(ascending=False)
+        s.parts.append(table(pivot.reset_index(), "cleaning", source="cleaning_summary",
+                             takeaway=f"{int(totals.sum()):,} logged edits; the most frequent kind is “{totals.index[0][1]}” "
+                                      f"({int(totals.iloc[0]):,}).",
+                             caption="Edits per kind, outcome and document (columns are documents).",
+                             cannot_show="how much each edit mattered: a punctuation swap and a deleted paragraph count one each."))
+        flagged = t.get("cleaning_log", pd.DataFrame())
+        if len(flagged) and "outcome" in flagged:
+            doubtful = flagged[flagged["outcome"].isin(["partial", "joined-possible-loss"])]
+            if len(doubtful):
+                view = doubtful.assign(doc_id=doubtful["doc_id"].str[:3])[["doc_id", "step", "outcome", "example"]]
+                s.parts.append("<h4>Where the clean text may still lack something</h4>" + table(
+                    view, "cleaning_doubts", source="cleaning_log",
+                    takeaway=f"{len(doubtful)} edits leave text that may be incomplete: "
+                             f"{int((doubtful['outcome'] == 'partial').sum())} partial repairs and "
+                             f"{int((doubtful['outcome'] == 'joined-possible-loss').sum())} joins across a possible gap.",
+                    caption="Each such edit in context (before → after; ¶ marks a line end).",
+                    cannot_show="what the lost characters were."))
+        keys = ["reason", "outcome"] if "outcome" in summary else ["reason"]
+        examples = summary.drop_duplicates(keys)[["doc_id", *keys, "example"]].assign(doc_id=lambda f: f["doc_id"].str[:3])
+        s.parts.append(table(examples, "cleaning_examples", searchable=True, source="cleaning_log",
+                             caption="One example of each kind of edit (before → after; ¶ marks a line end).",
+                             takeaway=f"{len(examples)} kinds of edit, one example each.",
+                             cannot_show="every edit: the full log has one row per edit."))
     segs = t["segments"]
     per = segs.assign(street=segs["street"].map(street_label)).groupby(["street", "genre", "attribution"]).agg(
         segments=("segment_id", "size"), characters=("n_chars", "sum")).reset_index()
+    named = per[per["street"] != "(none)"]
     s.parts.append("<h3>Segments and streets</h3><p>Speeches are attributed to the speaker's street; the two "
                    "single-street documents to their street; a paragraph of a district document that names exactly one "
-                   "street is a <i>mention</i>, profiled apart.</p>" + table(per, "segments_per_street"))
+                   "street is a <i>mention</i>, profiled apart.</p>" + table(
+                       per, "segments_per_street", source="segments",
+                       takeaway=f"{len(segs)} segments, {int(named['segments'].sum()) if len(named) else 0} of them attributed to "
+                                f"{named['street'].nunique()} streets.",
+                       caption="Segments and characters per street, genre and how the street was attributed.",
+                       cannot_show="how well the street is described: a mention may be one sentence."))
     return s
 
 
@@ -387,60 +608,214 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
 
 
 def metrics_section(t: dict[str, pd.DataFrame]) -> Section:
-    """Charts and the searchable table of figures with their sentences."""
+    """Charts and the searchable table of figures with their sentences, captions built from the metrics table."""
+    from .bilingual import label
+
     s = Section("metrics", "4. Reported figures")
     s.parts.append('<p class="caveat">Every figure below is as reported by the source, not verified.</p>')
-    for name, caption in (("metrics_by_street_category", "Reported figures by street and category."),
-                          ("metrics_rates", "Rates (%) reported, each with what it measures."),
-                          ("metrics_largest_counts", "The largest counts reported (log scale).")):
-        s.parts.append(figure(name, caption + " As reported by the source, not verified."))
     metrics = t.get("metrics", pd.DataFrame())
+    by_street = metrics[metrics["street"].astype(str) != ""].groupby("street").size().sort_values(ascending=False) if len(metrics) else pd.Series(dtype=int)
+    rates = metrics[metrics["unit"].astype(str).isin(["%", "％"])] if len(metrics) else metrics
+    whole = rates[rates["value"].astype(float) == 100] if len(rates) else rates
+    unsaid = rates[rates["subject"].astype(str).str.strip() == ""] if len(rates) else rates
+    largest = metrics.loc[metrics["value"].astype(float).idxmax()] if len(metrics) else None
+    takeaways = {
+        "metrics_by_street_category": (f"{street_label(by_street.index[0])} carries the most reported figures ({int(by_street.iloc[0])} of "
+                                       f"{len(metrics)}); {len(by_street)} streets carry any." if len(by_street) else ""),
+        "metrics_rates": (f"{len(rates)} figures are stated as percentages; {len(whole)} of them are exactly 100% and "
+                          f"{len(unsaid)} name no measure: some may be rhetoric rather than rates (read each with its "
+                          "sentence in the table below)." if len(rates) and (len(whole) or len(unsaid)) else
+                          f"{len(rates)} figures are stated as percentages." if len(metrics) else ""),
+        "metrics_largest_counts": (f"The largest figure reported is {largest['raw']} = {float(largest['value']):,.0f} "
+                                   f"{label(largest['unit'], max_english=30)} ({label(largest['subject'], max_english=40) or 'no subject named'}, "
+                                   f"document {str(largest['doc_id'])[:3]}); amounts of money, areas and people share the chart."
+                                   if largest is not None else ""),
+    }
+    limits = {
+        "metrics_by_street_category": "achievement: a count of figures measures the genre (long articles report numbers, speeches do not).",
+        "metrics_rates": "whether a percentage is a rate of anything: each must be read with its sentence in the table below.",
+        "metrics_largest_counts": "comparisons between bars: units differ (yuan, square metres, persons), so only the order within a unit means anything.",
+    }
+    for name, caption in (("metrics_by_street_category", "Reported figures by street and category."),
+                          ("metrics_rates", "Percentages reported, each with what it measures."),
+                          ("metrics_largest_counts", "The largest counts reported (log scale).")):
+        s.parts.append(figure(name, caption + " As reported by the source, not verified.", takeaway=takeaways[name],
+                              cannot_show=limits[name]))
     if len(metrics):
         s.parts.append("<p>Figures cannot be compared across rows: denominators, years and units differ, and a count of "
                        "figures measures the genre (long articles report numbers, speeches do not) rather than achievement.</p>")
-        shown = metrics.assign(street=metrics["street"].map(lambda v: street_label(v) if v else ""))
-        s.parts.append(table(shown[["street", "doc_id", "raw", "value", "unit", "qualifier", "subject", "category", "time_ref", "sentence"]],
-                             "metrics_table", searchable=True))
+        shown = metrics.assign(street=metrics["street"].map(lambda v: street_label(v) if v else ""),
+                               doc_id=metrics["doc_id"].astype(str).str[:3])
+        shown = with_english(shown[["street", "doc_id", "raw", "value", "unit", "qualifier", "subject", "category", "time_ref", "sentence"]],
+                             terms=("unit", "qualifier", "subject"), sentences=("sentence",))
+        s.parts.append(table(shown, "metrics_table", searchable=True, source="metrics",
+                             takeaway=f"{len(metrics)} figures from {metrics['doc_id'].nunique()} documents, each with the sentence it comes from.",
+                             caption="Every reported figure: as printed, its value and unit, what it counts, and its sentence.",
+                             cannot_show="whether a figure is true, or what it is a share of when the sentence does not say."))
     return s
 
 
 def methods_section(t: dict[str, pd.DataFrame]) -> Section:
     """Methods and caveats."""
+    from .bilingual import CEDICT_CREDIT
+
     s = Section("methods", "5. Methods and caveats")
     docs, segs = t["documents"], t["segments"]
-    speeches = segs[segs["genre"] == "speech excerpt"]
+    speeches = segs[segs["genre"].isin(["speech excerpt", "speech"]) & (segs["street"].astype(str) != "")]
     size = (f"{len(speeches)} speech excerpts of {int(speeches['n_chars'].min())}–{int(speeches['n_chars'].max())} characters"
             if len(speeches) else "no speeches")
     s.parts.append(bullet_list([
         f"<b>Small corpus.</b> {int((docs['rejected'].astype(str) != 'True').sum())} documents; the street comparison rests on "
-        f"{size}, edited by a newspaper, some cut off mid-sentence (see the notes in section 7). Counts of two or three decide a profile.",
-        "<b>Genres differ.</b> Speeches, a news report, a promotional feature, a signed article and an anonymised speech are "
-        "profiled apart; the long single-street articles never decide what a street is about.",
+        f"{h(size)}, edited by a newspaper, some cut off mid-sentence (see the notes in section 7). Counts of two or three decide a profile.",
+        "<b>Genres differ.</b> Speeches, news reports, features and articles are profiled apart; the long single-street "
+        "articles never decide what a street is about.",
         "<b>Figures are as reported</b> by the sources and not verified; they have different denominators and years.",
-        "<b>004 is anonymised</b> (places replaced by ×): it names no street and its district is unknown; it was re-posted "
-        "in Traditional characters with pinyin and mojibake, repaired where the repair is plausible Chinese and dropped (and logged) where not.",
+        "<b>Anonymised or unplaced documents</b> (places replaced by ×) name no street; they are kept, but never attributed to one.",
         "<b>Frames count words, not stance.</b> The codebook reflects a close reading of these texts; the evidence tables show every hit.",
+        "<b>English.</b> Terms carry pinyin and an English gloss from the project's glossary or codebook; where neither has "
+        f"the term, the first senses of {h(CEDICT_CREDIT)} are shown and marked “(dict.)”: a dictionary sense, not checked "
+        "against the context. Quotes are translated by hand from a curated file keyed by a hash of the exact sentence, so a "
+        "sentence that changes loses its translation and shows “(not translated)” until a translator checks it.",
         "<b>Reproducible.</b> Pinned packages, PYTHONHASHSEED=0, seeded word clouds: two builds give byte-identical tables and figures.",
     ]))
     return s
 
 
 def glossary_section(gloss_frame: pd.DataFrame) -> Section:
-    """The key Chinese terms with English glosses."""
+    """The key Chinese terms with pinyin and English glosses."""
+    from .bilingual import pinyin
+
     s = Section("glossary", "6. Glossary")
-    s.parts.append(table(gloss_frame.rename(columns={"term": "Chinese", "english": "English", "kind": "kind"}), "glossary", searchable=True))
+    frame = gloss_frame[["term", "english", "kind"]].copy()
+    frame.insert(1, "pinyin", frame["term"].map(pinyin))
+    s.parts.append(table(frame, "glossary", searchable=True,
+                         takeaway=f"{len(frame)} curated terms with pinyin and English.",
+                         caption="The project's glossary (resources/glossary.csv); terms not in it are glossed from the codebook or CC-CEDICT where they appear.",
+                         cannot_show="every sense of a term: each gloss is the sense these texts use."))
     return s
 
 
 def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
     """Outlet, date, credits and notes of every document, one block each."""
+    from .bilingual import translate
+
     s = Section("provenance", "7. Provenance of the documents")
     s.parts.append("<p>Curated metadata from the corpus folder's manifest.csv where a document has a row; otherwise inferred "
                    "from the text (title lines, dates, 来源, credits), with the missing fields named.</p>")
-    fields = ["title", "outlet", "date", "credits", "genre", "script", "street", "notes", "file", "encoding",
+    fields = ["title", "title_en", "outlet", "date", "credits", "genre", "script", "street", "notes", "file", "encoding",
               "metadata_source", "missing_metadata", "reason"]
+    from .bilingual import header
+
     for doc in t["documents"].to_dict("records"):
-        rows = "".join(f"<dt>{h(f.replace('_', ' '))}</dt><dd>{h(doc.get(f, ''))}</dd>" for f in fields if str(doc.get(f, "")).strip())
+        doc = {**doc, "title_en": translate(doc.get("title", ""))}
+        rows = "".join(f"<dt>{h(header(f) if f != 'title_en' else 'Title (English)')}</dt><dd>{h(doc.get(f, ''))}</dd>"
+                       for f in fields if str(doc.get(f, "")).strip())
         status = " — rejected" if str(doc.get("rejected")) == "True" else ""
         s.parts.append(f'<div class="doc"><h3>{h(doc["doc_id"])}{status}</h3><dl>{rows}</dl></div>')
+    return s
+
+
+# ---------------------------------------------------------------- context: what the documents are, from the data
+SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+
+
+def sentences_with(text: str, term: str) -> list[str]:
+    """The sentences of a text that contain a term."""
+    return [m.group(0).strip() for m in SENTENCE.finditer(text) if term in m.group(0)]
+
+
+def context_notes() -> pd.DataFrame:
+    """The curated notes: term, title, note (general knowledge, never a fact about one seed)."""
+    from .bilingual import CONTEXT_NOTES
+
+    return pd.read_csv(CONTEXT_NOTES, encoding="utf-8", keep_default_na=False, dtype=str)
+
+
+def quote_html(sentence: str, doc: str) -> str:
+    """A Chinese sentence with its curated translation (or '(not translated)') and its document."""
+    from .bilingual import translate
+
+    return (f'<blockquote><span class="zh" lang="zh">{h(sentence)}</span> <span class="note">({h(doc[:3])})</span><br>'
+            f'<span class="en">{h(translate(sentence))}</span></blockquote>')
+
+
+def context_section(t: dict[str, pd.DataFrame]) -> Section:
+    """What the documents are and the terms a reader needs, each note shown only where the corpus contains its term."""
+    from .bilingual import label
+
+    s = Section("context", "Context: what the documents are")
+    docs, segs = t["documents"], t["segments"]
+    accepted = docs[docs["rejected"].astype(str) != "True"]
+    rows = accepted.assign(doc_id=accepted["doc_id"].astype(str).str[:3])[["doc_id", "genre", "date", "outlet", "title"]]
+    s.parts.append(table(with_english(rows, sentences=("title",)), "context_documents", source="documents",
+                         takeaway=f"{len(rows)} documents: " + ", ".join(f"{n} {g}" for g, n in accepted["genre"].value_counts().items()) + ".",
+                         caption="Each document as its manifest (or its own text) describes it.",
+                         cannot_show="how representative these documents are of what the streets say elsewhere."))
+    # A document holding several speeches opens with a lead that says what the speakers were asked to do.
+    speech_like = segs[segs["genre"].isin(["speech excerpt", "speech"])]
+    quoted: set[str] = set()
+    for doc_id, group in speech_like.groupby("doc_id", sort=True):
+        if group["speaker"].astype(str).str.strip().ne("").sum() < 2:
+            continue
+        first = segs.index[segs["segment_id"] == group["segment_id"].iloc[0]][0]
+        lead = segs.loc[:first - 1]
+        lead = lead[(lead["doc_id"] == doc_id)]
+        if len(lead):
+            quoted |= {x.strip() for text in lead["text"] for x in SENTENCE.findall(text)}
+            s.parts.append(f"<h3>What the speakers were asked to do</h3><p>Document {h(doc_id[:3])} prints "
+                           f"{group['speaker'].astype(str).str.strip().ne('').sum()} speeches; its opening says:</p>"
+                           + "".join(quote_html(x, doc_id) for text in lead["text"] for x in SENTENCE.findall(text) if x.strip()))
+    notes = context_notes()
+    texts = dict(zip(segs["segment_id"], segs["text"]))
+    blocks = []
+    from .bilingual import pinyin
+
+    for note in notes.to_dict("records"):
+        hits = segs[segs["text"].str.contains(note["term"], regex=False)]
+        if not len(hits):
+            continue  # a note is shown only where the corpus contains its term
+        # The first sentence using the term that the section has not quoted already.
+        uses = [(x, d) for sid, d in zip(hits["segment_id"], hits["doc_id"]) for x in sentences_with(texts[sid], note["term"])]
+        fresh = [(x, d) for x, d in uses if x not in quoted] or uses[:1]
+        quoted.add(fresh[0][0])
+        blocks.append(f'<div class="doc"><h3>{h(note["term"])} {h(pinyin(note["term"]))} — {h(note["title"])}</h3><p>{h(note["note"])}</p>'
+                      f'<p class="note">In this corpus: {int(hits["doc_id"].nunique())} document(s), {len(hits)} segment(s); for example:</p>'
+                      + quote_html(*fresh[0]) + "</div>")
+    if blocks:
+        s.parts.append("<h3>Terms a reader needs</h3>" + "".join(blocks))
+    return s
+
+
+# ---------------------------------------------------------------- the data behind the report
+TABLE_NOTES = {
+    "documents": "one row per file: metadata, sizes, rejection reason",
+    "segments": "one row per analysis unit with its street, genre, speaker and cleaned text",
+    "cleaning_log": "one row per cleaning edit (with outcome and copies removed); replaying it rebuilds the clean text",
+    "cleaning_summary": "edits per document, step, reason and outcome",
+    "term_frequencies": "term counts per scope",
+    "dictionary_check": "whether the domain terms are kept whole by the word segmenter",
+    "keyness": "distinctive terms per street or document (log-odds, z)",
+    "framing": "frame and task hits per unit",
+    "street_profiles": "each street's showcased task, strongest frames and evidence",
+    "framing_evidence": "every coded span in context",
+    "slogans": "slogans and formulas with their sentences",
+    "similarity": "cosine similarity of the speeches' vocabulary",
+    "metrics": "every reported figure with its sentence",
+}
+
+
+def data_section() -> Section:
+    """Every table of the build, linked, with how to keep the links working."""
+    s = Section("data", "8. The data")
+    files = sorted(paths.TABLES.glob("*.csv"))
+    s.parts.append("<p>Every table this report draws on is a CSV (UTF-8 with BOM, so Excel shows the Chinese) in "
+                   "<code>tables/</code> beside this file. The links are relative: keep <code>report.html</code> and "
+                   "<code>tables/</code> together (send the whole <code>build</code> folder, zipped), and they work offline.</p>")
+    rows = []
+    for path in files:
+        from .tables import read_table
+
+        n = len(read_table(path.stem))
+        rows.append(f'<li>{csv_link(path.stem)} <span class="note">— {h(TABLE_NOTES.get(path.stem, ""))} ({n:,} rows)</span></li>')
+    s.parts.append("<ul>" + "".join(rows) + "</ul>")
     return s
