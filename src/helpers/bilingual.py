@@ -228,7 +228,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "edits": "Edits", "chars_removed": "Characters removed", "chars_added": "Characters added", "example": "Example (before → after)",
     "outcome": "Outcome", "attribution": "How attributed", "segments": "Segments", "characters": "Characters",
     "n_chars": "Characters", "speaker": "Speaker", "task": "Showcased task (terms)", "frames": "Strongest frames (hits)",
-    "thin": "Evidence", "evidence": "Evidence (Chinese)", "evidence_en": "Evidence (English)", "kind": "Kind",
+    "thin": "Thin evidence", "evidence": "Evidence (Chinese)", "evidence_en": "Evidence (English)", "kind": "Kind",
     "slogan": "Slogan or formula", "sentence": "Sentence (Chinese)", "sentence_en": "Sentence (English)",
     "segment_id": "Segment", "code": "Code", "left": "Before", "keyword": "Keyword", "right": "After",
     "raw": "As printed", "value": "Value", "unit": "Unit", "qualifier": "Qualifier", "subject": "What is counted",

@@ -79,6 +79,8 @@ def figure(name: str, caption: str, alt: str | None = None, takeaway: str = "", 
             f"<figcaption>{caption_html(caption, takeaway, cannot_show)}</figcaption></figure>")
 
 
+MAX_ROWS = 200  # a table longer than this shows its first rows and links to the full CSV: the report stays bounded
+
 # Columns whose column names a table was shown with (tests check that each has an English header).
 shown_columns: set[str] = set()
 
@@ -318,7 +320,7 @@ def load_tables() -> dict[str, pd.DataFrame]:
 
     names = ["documents", "segments", "cleaning_summary", "cleaning_log", "term_frequencies", "keyness", "keyness_summary",
              "framing", "street_framing", "street_profiles", "framing_evidence", "codebook_precision", "slogans", "similarity",
-             "similarity_pairs", "metrics"]
+             "similarity_pairs", "metrics", "concept_frequencies", "figure_index"]
     return {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
 
 
@@ -444,12 +446,11 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
                    ". Each was decoded strictly and cleaned by small logged steps; the provenance of each is in section 7.</p>")
     cols = ["doc_id", "title", "genre", "street", "date", "script", "raw_chars", "clean_chars", "metadata_source", "missing_metadata"]
     shown = docs[[c for c in cols if c in docs.columns]].copy()
-    shown["doc_id"] = shown["doc_id"].map(lambda d: str(d)[:3])
     shown["street"] = shown["street"].map(lambda v: street_label(v) if str(v).strip() else "")
     shown = with_english(shown, sentences=("title",))
     lost = (accepted["raw_chars"].astype(float) - accepted["clean_chars"].astype(float)) if len(accepted) else pd.Series(dtype=float)
-    most = accepted.loc[lost.idxmax(), "doc_id"][:3] if len(accepted) else ""
-    s.parts.append(table(shown, "documents", source="documents",
+    most = accepted.loc[lost.idxmax(), "doc_id"] if len(accepted) else ""
+    s.parts.append(table(shown, "documents", source="documents", max_rows=MAX_ROWS,
                          takeaway=(f"{len(accepted)} documents of {int(accepted['clean_chars'].astype(int).sum()):,} characters after "
                                    f"cleaning; {most} lost the most in cleaning." if len(accepted) else "No document was read."),
                          caption="Each document with its size before and after cleaning and where its metadata came from.",
@@ -462,85 +463,113 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
                    "<p>Replaying the log (tables/cleaning_log.csv) on the raw text gives the clean text back exactly.</p>")
     if len(summary):
         index = ["step", "reason"] + (["outcome"] if "outcome" in summary else [])
-        pivot = summary.pivot_table(index=index, columns="doc_id", values="edits", aggfunc="sum", fill_value=0)
-        pivot.columns = [c[:3] for c in pivot.columns]
-        totals = pivot.sum(axis=1).sort_values(ascending=False)
-        s.parts.append(table(pivot.reset_index(), "cleaning", source="cleaning_summary",
-                             takeaway=f"{int(totals.sum()):,} logged edits; the most frequent kind is “{totals.index[0][1]}” "
-                                      f"({int(totals.iloc[0]):,}).",
-                             caption="Edits per kind, outcome and document (columns are documents).",
+        kinds = summary.groupby(index, sort=False).agg(edits=("edits", "sum"), documents=("doc_id", "nunique"),
+                                                       chars_removed=("chars_removed", "sum")).reset_index()
+        heaviest = summary.sort_values(["edits", "doc_id"], ascending=[False, True], kind="stable").drop_duplicates(index)
+        kinds = kinds.merge(heaviest[index + ["doc_id"]].rename(columns={"doc_id": "most_in"}), on=index, how="left")
+        kinds = kinds.sort_values(["edits", "reason"], ascending=[False, True], kind="stable")
+        s.parts.append(table(kinds, "cleaning", source="cleaning_summary",
+                             takeaway=f"{int(kinds['edits'].sum()):,} logged edits of {len(kinds)} kinds; the most frequent is "
+                                      f"“{kinds['reason'].iloc[0]}” ({int(kinds['edits'].iloc[0]):,}).",
+                             caption="Edits per kind and outcome: how many, in how many documents, and the document with most.",
                              cannot_show="how much each edit mattered: a punctuation swap and a deleted paragraph count one each."))
         flagged = t.get("cleaning_log", pd.DataFrame())
         if len(flagged) and "outcome" in flagged:
             doubtful = flagged[flagged["outcome"].isin(["partial", "joined-possible-loss"])]
             if len(doubtful):
-                view = doubtful.assign(doc_id=doubtful["doc_id"].str[:3])[["doc_id", "step", "outcome", "example"]]
+                view = doubtful[["doc_id", "step", "outcome", "example"]]
                 s.parts.append("<h4>Where the clean text may still lack something</h4>" + table(
-                    view, "cleaning_doubts", source="cleaning_log",
+                    view, "cleaning_doubts", source="cleaning_log", max_rows=MAX_ROWS,
                     takeaway=f"{len(doubtful)} edits leave text that may be incomplete: "
                              f"{int((doubtful['outcome'] == 'partial').sum())} partial repairs and "
                              f"{int((doubtful['outcome'] == 'joined-possible-loss').sum())} joins across a possible gap.",
                     caption="Each such edit in context (before → after; ¶ marks a line end).",
                     cannot_show="what the lost characters were."))
         keys = ["reason", "outcome"] if "outcome" in summary else ["reason"]
-        examples = summary.drop_duplicates(keys)[["doc_id", *keys, "example"]].assign(doc_id=lambda f: f["doc_id"].str[:3])
+        examples = summary.drop_duplicates(keys)[["doc_id", *keys, "example"]]
         s.parts.append(table(examples, "cleaning_examples", searchable=True, source="cleaning_log",
                              caption="One example of each kind of edit (before → after; ¶ marks a line end).",
                              takeaway=f"{len(examples)} kinds of edit, one example each.",
                              cannot_show="every edit: the full log has one row per edit."))
     segs = t["segments"]
-    per = segs.assign(street=segs["street"].map(street_label)).groupby(["street", "genre", "attribution"]).agg(
-        segments=("segment_id", "size"), characters=("n_chars", "sum")).reset_index()
-    named = per[per["street"] != "(none)"]
-    s.parts.append("<h3>Segments and streets</h3><p>Speeches are attributed to the speaker's street; the two "
-                   "single-street documents to their street; a paragraph of a district document that names exactly one "
-                   "street is a <i>mention</i>, profiled apart.</p>" + table(
-                       per, "segments_per_street", source="segments",
+    per = segs.assign(street=segs["street"].map(lambda v: street_label(v) if v else "(no one street)")).groupby(
+        ["scope", "street", "genre", "attribution"]).agg(documents=("doc_id", "nunique"), segments=("segment_id", "size"),
+                                                         characters=("n_chars", "sum")).reset_index()
+    named = per[per["street"] != "(no one street)"]
+    s.parts.append("<h3>Where each document belongs</h3><p>Each document is placed from the places it names (places.csv): "
+                   "a street of the study area, the district as a whole, another district (<i>outside</i>) or nowhere "
+                   "(<i>unknown</i>, e.g. an anonymised text). Its street comes from the manifest, a speaker heading, the "
+                   "street names it uses, or the communities it names; a paragraph of a district-wide document that names "
+                   "one street goes to that street (<i>mention</i>). Copies of an earlier document are not counted.</p>" + table(
+                       per, "segments_per_street", source="segments", max_rows=MAX_ROWS,
                        takeaway=f"{len(segs)} segments, {int(named['segments'].sum()) if len(named) else 0} of them attributed to "
                                 f"{named['street'].nunique()} streets.",
-                       caption="Segments and characters per street, genre and how the street was attributed.",
+                       caption="Documents, segments and characters per scope, street, genre and how the street was attributed.",
                        cannot_show="how well the street is described: a mention may be one sentence."))
     return s
 
 
 def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
-    """Top terms, keyness by street with its test, clouds."""
+    """Top concepts, each street's distinctive terms with their test, word clouds of the streets with enough text."""
     from . import schema
+    from .bilingual import label
+    from .outputs import FIGURE_INDEX
 
     s = Section("words", "2. Words")
-    freqs = t["term_frequencies"]
-    top = freqs[(freqs["scope"] == "ALL") & (freqs["is_place"].astype(str) != "True")].head(10)
-    s.parts.append("<p>Segmentation by jieba with a domain dictionary; stopwords-iso plus a short project list removed. "
-                   "The corpus is dominated by " + ", ".join(f"{h(w)} <span class=note>({h(gloss[w]) + ', ' if w in gloss else ''}{c})</span>"
-                                                               for w, c in zip(top["term"], top["count"])) + ".</p>")
-    s.parts.append(figure("top_terms_corpus", "The most frequent terms of the corpus (stopwords and place names left out)."))
-    s.parts.append(figure("top_terms_by_street", "The most frequent terms of each street and group, per 10,000 tokens: mostly shared vocabulary."))
-    s.parts.append(figure("wordcloud_corpus", "Word cloud of the corpus (frequency only; seeded, so identical on every build)."))
+    concepts = t.get("concept_frequencies", t["term_frequencies"].rename(columns={"term": "concept"}))
+    top = concepts[(concepts["scope"] == "ALL") & (concepts["is_place"].astype(str) != "True")].head(10)
+    s.parts.append("<p>Segmentation by jieba with a domain dictionary (its guessing of unknown words turned off, people's "
+                   "names taken out); stopwords-iso plus a project list of generic officialese removed; word forms of one "
+                   "idea counted as one concept (党建, 党建引领, 基层党建 → 党建).</p>")
+    s.parts.append(figure("top_terms_corpus", "The most frequent concepts of the corpus (stopwords and place names left out).",
+                          takeaway=("The corpus is dominated by " + ", ".join(f"{label(w, max_english=30)} ({c})" for w, c in
+                                                                             zip(top["concept"], top["count"])) + ".") if len(top) else "",
+                          cannot_show="what is distinctive: the most frequent words are shared by every street."))
+    s.parts.append(figure("top_terms_by_street", "The most frequent concepts of each street and group, per 10,000 tokens.",
+                          takeaway="Each street's most frequent words are mostly the shared vocabulary of party building.",
+                          cannot_show="differences between streets: for those, see the tested terms below."))
     s.parts.append("<h3>What each street says more than the rest</h3><p>Each study-area street against the rest of the study "
                    "area's text (outside and unplaced documents never enter): Fisher's exact test on the share of sentences "
                    "that use a term, Benjamini–Hochberg at a 5% false-discovery rate. Only terms that pass are shown, with "
                    "their counts; a street with no passing term has too little text, or says what the others say.</p>")
-    s.parts.append(figure("keyness_streets", "Distinctive terms of each street (log ratio of sentence shares; × = occurrences)."))
     key, summary = t.get("keyness", pd.DataFrame()), t.get("keyness_summary", pd.DataFrame())
-    if len(summary):
-        pooled = summary[summary["genre"] == schema.ALL_GENRES]
+    pooled = summary[summary["genre"] == schema.ALL_GENRES] if len(summary) else summary
+    passing = pooled[pooled["distinctive"].astype(int) > 0] if len(pooled) else pooled
+    s.parts.append(figure("keyness_streets", "Distinctive terms of each street (log ratio of sentence shares; × = occurrences).",
+                          takeaway=(f"{len(passing)} of {len(pooled)} streets have terms that pass the test." if len(pooled) else ""),
+                          cannot_show="why a term is distinctive: read it in its sentences (framing evidence below)."))
+    if len(pooled):
         rows = []
         for r in pooled.itertuples():
-            passing = key[(key["genre"] == schema.ALL_GENRES) & (key["group"] == r.group) & (key["distinctive"].astype(str) == "True")].head(6)
-            terms = "; ".join(f"{x.term}{(' (' + gloss[x.term] + ')') if x.term in gloss else ''}: {x.sentences} of "
-                              f"{x.group_sentences} sentences, q={float(x.q_value):.3f}" for x in passing.itertuples())
+            terms = key[(key["genre"] == schema.ALL_GENRES) & (key["group"] == r.group) & (key["distinctive"].astype(str) == "True")].head(6)
+            text = "; ".join(f"{label(x.term, max_english=40)}: {x.sentences} of {x.group_sentences} sentences, q={float(x.q_value):.3f}"
+                             for x in terms.itertuples())
             rows.append({"street": street_label(r.group), "sentences": r.group_sentences,
-                         "distinctive terms": terms or "none passes: too little text, or too like the rest"})
-        s.parts.append(table(pd.DataFrame(rows), "keyness_table"))
+                         "distinctive terms": text or "none passes: too little text, or too like the rest"})
+        s.parts.append(table(pd.DataFrame(rows), "keyness_table", source="keyness",
+                             takeaway=f"{len(passing)} of {len(pooled)} streets have at least one distinctive term.",
+                             caption="Each street's distinctive terms (at most six), with the sentences that use them and the "
+                                     "false-discovery-adjusted q-value.",
+                             cannot_show="terms a street uses as often as the others, however central to it."))
+    index = t.get(FIGURE_INDEX, pd.DataFrame())
+    clouds = [f for f in index["figure"] if str(f).startswith("wordcloud_")] if len(index) else []
+    if clouds:
+        s.parts.append("<h3>Word clouds</h3><p>The corpus, then each street or group with at least 150 counted tokens. Size is "
+                       "frequency only; the tested terms above are the guide to what is distinctive.</p>")
+        for name in ["wordcloud_corpus"] + sorted(c for c in clouds if c != "wordcloud_corpus"):
+            s.parts.append(figure(name, f"Word cloud: {name.removeprefix('wordcloud_').replace('_', ' ')} (seeded: identical on every build).",
+                                  cannot_show="distinctiveness or context."))
     return s
 
 
 def framing_section(t: dict[str, pd.DataFrame]) -> Section:
     """Street heatmaps and intervals, profiles with evidence, slogans, similarity with support, KWIC."""
     from . import schema
+    from .bilingual import code_name
 
     s = Section("framing", "3. How the streets frame their practice")
     sf = t.get("street_framing", pd.DataFrame())
+    pooled_rates = sf[(sf["genre"] == schema.ALL_GENRES) & (sf["kind"] == "frame")] if len(sf) else sf
     if len(sf):
         kinds = sf.drop_duplicates("code")
         frames = kinds.loc[kinds["kind"] == "frame", "name"]
@@ -557,53 +586,81 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
         judged = precision["judged"].astype(int)
         ok = precision[(judged >= 10)]
         low = ok[ok["precision"].astype(float) < 0.9]
-        s.parts.append(f"<h3>How far to trust the codebook</h3><p>{int(judged.sum())} coded spans, drawn at random from the seeds and "
-                       "from texts of other kinds written for validation, were read and judged. Precision per code "
-                       f"(share of coded spans that mean what the code claims): {len(ok)} codes have enough judged spans, "
-                       + (f"and {len(low)} of them fall below 0.9" if len(low) else "all at 0.9 or better")
-                       + "; codes with fewer than ten judged spans make no claim. Recall is checked by a list of phrases "
-                         "that must be coded. Precision on unseen kinds of text may be lower.</p>")
         shown = precision.assign(precision=[("too few judged" if str(f) == "True" else f"{float(p):.2f}")
                                             for p, f in zip(precision["precision"], precision["too_few_judged"])])
-        s.parts.append(table(shown[["kind", "code", "name", "judged", "correct", "precision"]], "codebook_precision"))
-    s.parts.append(figure("framing_heatmap_streets", "Frames by street, all genres pooled (colour: rate per 1,000 characters; number: hits)."))
-    s.parts.append(figure("framing_intervals", "Frame rates with 95% bootstrap intervals: where lines overlap, the streets are not shown to differ."))
-    s.parts.append(figure("tasks_heatmap_streets", "Task domains by street, all genres pooled."))
-    s.parts.append(figure("framing_by_year", "Frames by street and year, where documents are dated."))
+        s.parts.append("<h3>How far to trust the codebook</h3>" + table(
+            shown[["kind", "code", "name", "judged", "correct", "precision"]], "codebook_precision", source="codebook_precision",
+            takeaway=f"{int(judged.sum())} coded spans were read and judged; {len(ok)} codes have enough judged spans, "
+                     + (f"and {len(low)} of them fall below 0.9." if len(low) else "all at 0.9 or better."),
+            caption="Precision per code (share of coded spans that mean what the code claims), on spans drawn at random from the "
+                    "seeds and from texts of other kinds written for validation; under ten judged spans, no claim is made.",
+            cannot_show="recall (checked separately by a list of phrases that must be coded) or precision on kinds of text "
+                        "unlike the sample."))
+    if len(pooled_rates):
+        top = pooled_rates.sort_values(["rate_per_1k", "group"], ascending=[False, True], kind="stable").iloc[0]
+        takeaway = (f"The highest frame rate is {street_label(top['group'])}'s {top['name'].lower()} ({float(top['rate_per_1k']):.1f} "
+                    f"per 1,000 characters, 95% interval {float(top['ci_low']):.1f}–{float(top['ci_high']):.1f}, {int(top['hits'])} hits).")
+    else:
+        takeaway = ""
+    s.parts.append(figure("framing_heatmap_streets", "Frames by street, all genres pooled (colour: rate per 1,000 characters; number: hits).",
+                          takeaway=takeaway, cannot_show="how sure each cell is: see the intervals below."))
+    s.parts.append(figure("framing_intervals", "Frame rates with 95% bootstrap intervals (number = hits).",
+                          takeaway="Where two streets' lines overlap, the data do not show that they differ.",
+                          cannot_show="stance: a frame counts words, not whether the text endorses them."))
+    s.parts.append(figure("tasks_heatmap_streets", "Task domains by street, all genres pooled.",
+                          cannot_show="which task matters most to a street beyond what its texts chose to showcase."))
+    s.parts.append(figure("framing_by_year", "Frames by street and year, where documents are dated.",
+                          cannot_show="a trend from a single document per year."))
     profiles = pooled_profiles(t)
     if len(profiles):
-        s.parts.append("<h3>Street profiles</h3><p>Each street's showcased task and its two strongest frames, with one line "
-                       "of evidence. <i>Order holds</i> is the share of bootstrap replicates in which the first frame stays ahead "
-                       "of the second; <i>thin</i> marks a profile resting on fewer than three hits.</p>")
+        s.parts.append("<h3>Street profiles</h3>")
         support = pd.to_numeric(profiles["frame_order_support"], errors="coerce")
         shown = profiles.assign(street=profiles["group"].map(street_label),
                                 frames=profiles["frame_1"] + " (" + profiles["frame_1_hits"].astype(str) + "), " +
                                 profiles["frame_2"] + " (" + profiles["frame_2_hits"].astype(str) + ")",
                                 order=support.map(lambda v: "" if pd.isna(v) else f"{v:.0%}"),
-                                task=profiles["showcased_task"] + " (" + profiles["task_terms"] + ")" +
-                                profiles["task_tie"].map(lambda v: f" — tied: {v}" if v else ""),
+                                task=[f"{code_name(c)} ({terms})" + (f" — tied: {tie}" if tie else "") if c else "no coded task"
+                                      for c, terms, tie in zip(profiles["task_code"], profiles["task_terms"], profiles["task_tie"])],
                                 thin=profiles["thin_evidence"].map(lambda v: "thin" if str(v) == "True" else ""))
-        s.parts.append(table(shown[["street", "n_docs", "n_chars", "task", "frames", "order", "thin", "evidence"]], "profiles"))
-    s.parts.append("<h3>Which streets speak alike</h3>" + figure(
-        "similarity_streets", "Cosine similarity of the streets' vocabulary; * marks pairs that stay nearest neighbours in at "
-                              "least half of the bootstrap replicates."))
+        sure = int((support >= 0.9).sum())
+        s.parts.append(table(with_english(shown[["street", "n_docs", "n_chars", "task", "frames", "order", "thin", "evidence"]],
+                                          sentences=("evidence",)), "profiles", source="street_profiles",
+                             takeaway=f"{len(profiles)} groups profiled; in {sure} the first frame stays ahead of the second in at "
+                                      "least 90% of bootstrap replicates.",
+                             caption="Each street's showcased task (task terms decide; a tie is named) and two strongest frames, "
+                                     "with one line of evidence; 'order holds' is the share of replicates in which the first frame "
+                                     "stays ahead; 'thin' marks fewer than three hits.",
+                             cannot_show="what a street does: these are the words its texts chose."))
+    s.parts.append("<h3>Which streets speak alike</h3>")
     pairs = t.get("similarity_pairs", pd.DataFrame())
-    if len(pairs):
-        supported = pairs[pairs["nearest_support"].astype(float) >= 0.5]
-        s.parts.append("<p>Supported pairs: " + ("; ".join(
-            f"{h(street_label(a))} – {h(street_label(b))} (cosine {float(c):.2f}, support {float(p):.0%})"
-            for a, b, c, p in supported[["street_a", "street_b", "cosine", "nearest_support"]].itertuples(index=False))
-            or "none: no pair of streets is reliably alike in this corpus")
-            + ". Similarity is shared vocabulary, mostly the vocabulary of the task. No clustering tree is drawn: "
-              "a tree shows clusters whether or not the data support them.</p>")
+    supported = pairs[pairs["nearest_support"].astype(float) >= 0.5] if len(pairs) else pairs
+    s.parts.append(figure("similarity_streets", "Cosine similarity of the streets' vocabulary; * marks pairs that stay nearest "
+                                                "neighbours in at least half of the bootstrap replicates.",
+                          takeaway=("Supported pairs: " + "; ".join(
+                              f"{street_label(a)} – {street_label(b)} (cosine {float(c):.2f}, support {float(p):.0%})"
+                              for a, b, c, p in supported[["street_a", "street_b", "cosine", "nearest_support"]].itertuples(index=False))
+                              + ".") if len(supported) else ("No pair of streets is reliably alike." if len(pairs) else ""),
+                          cannot_show="clusters: no tree is drawn, because a tree shows clusters whether or not the data support them; "
+                                      "similarity is shared vocabulary, mostly that of the task."))
     slogans = t.get("slogans", pd.DataFrame())
     if len(slogans):
         formulas = slogans[slogans["kind"] != "quoted slogan"]
-        s.parts.append("<h3>Slogans and formulas</h3>" + table(formulas[["street", "doc_id", "kind", "slogan", "sentence"]], "slogans", searchable=True))
+        view = with_english(formulas.assign(street=formulas["street"].map(lambda v: street_label(v) if v else ""))
+                            [["street", "doc_id", "kind", "slogan", "sentence"]], sentences=("sentence",))
+        s.parts.append("<h3>Slogans and formulas</h3>" + table(
+            view, "slogans", searchable=True, source="slogans", max_rows=MAX_ROWS,
+            takeaway=f"{len(formulas)} numbered formulas, 党建+X patterns and numbered phrases in {formulas['doc_id'].nunique()} documents.",
+            caption="Each slogan or formula with its sentence.", cannot_show="how often a slogan is used elsewhere in the district."))
     evidence = t.get("framing_evidence", pd.DataFrame())
     if len(evidence):
-        s.parts.append("<h3>Evidence: every coded span in context</h3><p>Filter by street, frame code or term.</p>")
-        s.parts.append(table(evidence[["street", "segment_id", "kind", "code", "left", "keyword", "right"]], "kwic", searchable=True))
+        view = evidence.assign(code=evidence["code"].map(code_name),
+                               street=evidence["street"].map(lambda v: street_label(v) if v else ""))
+        s.parts.append("<h3>Evidence: coded spans in context</h3>" + table(
+            view[["street", "segment_id", "kind", "code", "left", "keyword", "right"]], "kwic", searchable=True,
+            source="framing_evidence", max_rows=MAX_ROWS,
+            takeaway=f"{len(evidence)} coded spans; filter by street, code or term.",
+            caption="Every count above can be checked here: each coded span with the text before and after it.",
+            cannot_show="more than eighteen characters of context: the segment id leads to the full text in segments.csv."))
     return s
 
 
@@ -613,42 +670,47 @@ def metrics_section(t: dict[str, pd.DataFrame]) -> Section:
 
     s = Section("metrics", "4. Reported figures")
     s.parts.append('<p class="caveat">Every figure below is as reported by the source, not verified.</p>')
+    from . import metrics as figures_reported
+
     metrics = t.get("metrics", pd.DataFrame())
-    by_street = metrics[metrics["street"].astype(str) != ""].groupby("street").size().sort_values(ascending=False) if len(metrics) else pd.Series(dtype=int)
-    rates = metrics[metrics["unit"].astype(str).isin(["%", "％"])] if len(metrics) else metrics
-    whole = rates[rates["value"].astype(float) == 100] if len(rates) else rates
-    unsaid = rates[rates["subject"].astype(str).str.strip() == ""] if len(rates) else rates
-    largest = metrics.loc[metrics["value"].astype(float).idxmax()] if len(metrics) else None
+    charted = figures_reported.charted(metrics) if len(metrics) else metrics
+    by_street = charted[charted["street"].astype(str) != ""].groupby("street").size().sort_values(ascending=False) if len(charted) else pd.Series(dtype=int)
+    rates = figures_reported.real_rates(charted) if len(charted) else charted
+    percentages = charted[charted["unit"].astype(str) == "%"] if len(charted) else charted
+    counts = charted[~charted["unit"].isin(figures_reported.CHART_EXCLUDED_UNITS)] if len(charted) else charted
+    largest = counts.loc[counts["value"].astype(float).idxmax()] if len(counts) else None
+    left_out = len(metrics) - len(charted)
     takeaways = {
         "metrics_by_street_category": (f"{street_label(by_street.index[0])} carries the most reported figures ({int(by_street.iloc[0])} of "
-                                       f"{len(metrics)}); {len(by_street)} streets carry any." if len(by_street) else ""),
-        "metrics_rates": (f"{len(rates)} figures are stated as percentages; {len(whole)} of them are exactly 100% and "
-                          f"{len(unsaid)} name no measure: some may be rhetoric rather than rates (read each with its "
-                          "sentence in the table below)." if len(rates) and (len(whole) or len(unsaid)) else
-                          f"{len(rates)} figures are stated as percentages." if len(metrics) else ""),
-        "metrics_largest_counts": (f"The largest figure reported is {largest['raw']} = {float(largest['value']):,.0f} "
+                                       f"{len(charted)} charted); {len(by_street)} streets carry any." if len(by_street) else ""),
+        "metrics_rates": (f"{len(rates)} of the {len(percentages)} percentages are rates of something named (处置率, 满意度 …); "
+                          "the others are shares or rhetoric and are not charted." if len(percentages) else ""),
+        "metrics_largest_counts": (f"The largest count reported is {largest['raw']} = {float(largest['value']):,.0f} "
                                    f"{label(largest['unit'], max_english=30)} ({label(largest['subject'], max_english=40) or 'no subject named'}, "
-                                   f"document {str(largest['doc_id'])[:3]}); amounts of money, areas and people share the chart."
-                                   if largest is not None else ""),
+                                   f"document {largest['doc_id']}); each panel has one unit." if largest is not None else ""),
     }
     limits = {
         "metrics_by_street_category": "achievement: a count of figures measures the genre (long articles report numbers, speeches do not).",
-        "metrics_rates": "whether a percentage is a rate of anything: each must be read with its sentence in the table below.",
-        "metrics_largest_counts": "comparisons between bars: units differ (yuan, square metres, persons), so only the order within a unit means anything.",
+        "metrics_rates": "whether rates are comparable: each has its own denominator and year (read it with its sentence below).",
+        "metrics_largest_counts": "comparisons across panels: units differ (yuan, square metres, persons).",
     }
+    if left_out:
+        s.parts.append(f"<p>The charts count each fact once and only the study area's own figures: {left_out} rows of the table "
+                       "are restatements of an earlier figure or figures of documents from outside or unplaced.</p>")
     for name, caption in (("metrics_by_street_category", "Reported figures by street and category."),
                           ("metrics_rates", "Percentages reported, each with what it measures."),
-                          ("metrics_largest_counts", "The largest counts reported (log scale).")):
+                          ("metrics_largest_counts", "The largest figures reported, one panel per unit.")):
         s.parts.append(figure(name, caption + " As reported by the source, not verified.", takeaway=takeaways[name],
                               cannot_show=limits[name]))
     if len(metrics):
         s.parts.append("<p>Figures cannot be compared across rows: denominators, years and units differ, and a count of "
                        "figures measures the genre (long articles report numbers, speeches do not) rather than achievement.</p>")
         shown = metrics.assign(street=metrics["street"].map(lambda v: street_label(v) if v else ""),
-                               doc_id=metrics["doc_id"].astype(str).str[:3])
-        shown = with_english(shown[["street", "doc_id", "raw", "value", "unit", "qualifier", "subject", "category", "time_ref", "sentence"]],
+                               doc_id=metrics["doc_id"].astype(str))
+        shown = with_english(shown[["street", "scope", "doc_id", "raw", "value", "unit", "qualifier", "subject", "category", "restates",
+                                    "time_ref", "sentence"]],
                              terms=("unit", "qualifier", "subject"), sentences=("sentence",))
-        s.parts.append(table(shown, "metrics_table", searchable=True, source="metrics",
+        s.parts.append(table(shown, "metrics_table", searchable=True, source="metrics", max_rows=MAX_ROWS,
                              takeaway=f"{len(metrics)} figures from {metrics['doc_id'].nunique()} documents, each with the sentence it comes from.",
                              caption="Every reported figure: as printed, its value and unit, what it counts, and its sentence.",
                              cannot_show="whether a figure is true, or what it is a share of when the sentence does not say."))
@@ -735,7 +797,7 @@ def quote_html(sentence: str, doc: str) -> str:
     """A Chinese sentence with its curated translation (or '(not translated)') and its document."""
     from .bilingual import translate
 
-    return (f'<blockquote><span class="zh" lang="zh">{h(sentence)}</span> <span class="note">({h(doc[:3])})</span><br>'
+    return (f'<blockquote><span class="zh" lang="zh">{h(sentence)}</span> <span class="note">({h(doc)})</span><br>'
             f'<span class="en">{h(translate(sentence))}</span></blockquote>')
 
 
@@ -746,7 +808,7 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
     s = Section("context", "Context: what the documents are")
     docs, segs = t["documents"], t["segments"]
     accepted = docs[docs["rejected"].astype(str) != "True"]
-    rows = accepted.assign(doc_id=accepted["doc_id"].astype(str).str[:3])[["doc_id", "genre", "date", "outlet", "title"]]
+    rows = accepted[["doc_id", "genre", "date", "outlet", "title"]]
     s.parts.append(table(with_english(rows, sentences=("title",)), "context_documents", source="documents",
                          takeaway=f"{len(rows)} documents: " + ", ".join(f"{n} {g}" for g, n in accepted["genre"].value_counts().items()) + ".",
                          caption="Each document as its manifest (or its own text) describes it.",
@@ -762,7 +824,7 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
         lead = lead[(lead["doc_id"] == doc_id)]
         if len(lead):
             quoted |= {x.strip() for text in lead["text"] for x in SENTENCE.findall(text)}
-            s.parts.append(f"<h3>What the speakers were asked to do</h3><p>Document {h(doc_id[:3])} prints "
+            s.parts.append(f"<h3>What the speakers were asked to do</h3><p>Document {h(doc_id)} prints "
                            f"{group['speaker'].astype(str).str.strip().ne('').sum()} speeches; its opening says:</p>"
                            + "".join(quote_html(x, doc_id) for text in lead["text"] for x in SENTENCE.findall(text) if x.strip()))
     notes = context_notes()
