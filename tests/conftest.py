@@ -1,11 +1,20 @@
-"""Shared fixtures: the seed texts and a helper that runs one cleaning step on a snippet."""
+"""Shared fixtures: the seed texts and a helper that runs one cleaning step on a snippet.
+
+Tests write only to temporary folders: the build and figure folders are pointed at one before any helper is
+imported (helpers.paths reads them once), so no test leaves a jieba cache or a table in the project's build/."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from helpers import cleaning, paths
+_SCRATCH = Path(tempfile.mkdtemp(prefix="longgang-tests-"))
+os.environ["BUILD_DIR"] = str(_SCRATCH / "build")
+os.environ["FIGURES_DIR"] = str(_SCRATCH / "figures")
+
+from helpers import cleaning, paths  # noqa: E402
 
 SEEDS = paths.ROOT / "seeds"
 

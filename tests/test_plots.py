@@ -43,3 +43,18 @@ def test_word_cloud_colours_are_readable_on_white():
     assert all(plots.contrast_on_white(c) >= 4.5 for c in plots.CLOUD_COLOURS)
     assert plots.contrast_on_white("#ffffff") == pytest.approx(1.0)
     assert plots.contrast_on_white("#000000") == pytest.approx(21.0)
+
+
+def test_the_figure_cache_redraws_when_its_data_changes(tmp_path, monkeypatch):
+    """Same name, same code: a changed table must give a new PNG; an unchanged one is not redrawn."""
+    import pandas as pd
+
+    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(paths, "TABLES", tmp_path / "tables")
+    first = pd.DataFrame({"战斗": [1.0, 2.0], "群众": [3.0, 0.0]}, index=["平湖", "布吉"])
+    path = plots.heatmap(first, "t", "cache_probe")
+    before, stamp = path.read_bytes(), path.stat().st_mtime_ns
+    assert plots.heatmap(first, "t", "cache_probe").stat().st_mtime_ns == stamp, "unchanged inputs are not redrawn"
+    after = plots.heatmap(first * 3 + 1, "t", "cache_probe").read_bytes()
+    assert after != before, "changed data must redraw the figure"

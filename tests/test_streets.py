@@ -204,3 +204,28 @@ def test_similarity_support_for_pairs(seeds):
     assert list(matrix.index) == sorted(gazetteer().streets)
     assert pairs["nearest_support"].between(0, 1).all()
     assert len(pairs) == 11 * 10 // 2
+
+
+# ---------------------------------------------------------------- pins checked by hand against the seed text
+def test_pinned_profile_rows(seeds):
+    """Read in 000: 坪地's speech says 征拆 five times (打好征拆硬仗 …) and no other task term; its frames are battle
+    (硬仗, 攻坚 …) ahead of leadership. 园山's speech is about work safety (安全生产 six times) and rests on one
+    organisation hit, so its profile is thin; so are 坪地's and 平湖's (two hits for their second frame). Frame 2 is
+    never frame 1."""
+    profiles = seeds["profiles"].query("genre == 'speech'").set_index("group")
+    pingdi = profiles.loc["坪地"]
+    assert (pingdi["task_code"], pingdi["task_terms"], pingdi["frame_1_code"]) == ("land", "征拆×5", "battle")
+    assert pingdi["frame_2_code"] != pingdi["frame_1_code"] and pingdi["frame_2_hits"] <= pingdi["frame_1_hits"]
+    yuanshan = profiles.loc["园山"]
+    assert yuanshan["task_code"] == "safety" and yuanshan["task_terms"].startswith("安全生产×6")
+    assert profiles["thin_evidence"].astype(bool).to_dict() == {g: g in {"园山", "坪地", "平湖"} for g in profiles.index}
+    assert (profiles["frame_1_code"] != profiles["frame_2_code"]).all()
+
+
+def test_term_rate_by_hand():
+    """term_frequencies: a rate per 10,000 counted tokens (2 of 8 tokens → 2,500)."""
+    segments = pd.DataFrame({"segment_id": ["a", "b"], "street": ["平湖", ""]})
+    counted = {"a": ["征拆", "征拆", "群众", "干部"], "b": ["群众", "服务", "社区", "党员"]}
+    freqs = tokens.term_frequencies(segments, counted).set_index(["scope", "term"])
+    assert freqs.loc[("ALL", "征拆"), "rate_per_10k"] == 2500
+    assert freqs.loc[("平湖", "征拆"), "rate_per_10k"] == 5000 and freqs.loc[("平湖", "征拆"), "count"] == 2
