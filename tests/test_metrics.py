@@ -373,3 +373,8 @@ def test_a_fact_told_in_headline_lead_and_body_is_counted_once():
     assert list(branches["restates"]) == ["", "n-01#1", "n-01#1", ""]  # 社区党委 is another fact of the same size
     assert len(metrics.charted(table)) == 3
     assert metrics.same_subject("临时党支部", "征拆攻坚临时党支部") and not metrics.same_subject("党委", "")
+
+
+@pytest.mark.parametrize("qualifier, marker", [("以上", ">"), ("超过", ">"), ("约", "D"), ("近", "D"), ("", "o"), ("达", "o")])
+def test_qualifier_marker(qualifier, marker):
+    assert metrics.qualifier_marker(qualifier) == marker

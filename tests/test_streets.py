@@ -229,3 +229,14 @@ def test_term_rate_by_hand():
     freqs = tokens.term_frequencies(segments, counted).set_index(["scope", "term"])
     assert freqs.loc[("ALL", "征拆"), "rate_per_10k"] == 2500
     assert freqs.loc[("平湖", "征拆"), "rate_per_10k"] == 5000 and freqs.loc[("平湖", "征拆"), "count"] == 2
+
+
+def test_rate_grid_and_cloud_groups():
+    table = pd.DataFrame({"group": ["平湖", "平湖", "布吉", "布吉"], "kind": ["frame"] * 4,
+                          "name": [CODES[1].name, CODES[0].name] * 2, "rate_per_1k": [1.0, 2.0, 3.0, 4.0]})
+    frames = [c for c in CODES if c.kind == "frame"]
+    grid = streets.rate_grid(table, CODES, "frame", "rate_per_1k", ["布吉", "平湖"])
+    assert list(grid.index) == ["布吉", "平湖"] and list(grid.columns) == [c.name for c in frames]
+    assert grid.loc["平湖", CODES[0].name] == 2.0 and grid.loc["布吉", CODES[1].name] == 3.0
+    freqs = pd.DataFrame({"scope": ["ALL", "平湖", "布吉"], "scope_tokens": [400, 150, 149]})
+    assert tokens.cloud_groups(freqs, ["布吉", "平湖"]) == ["平湖"]

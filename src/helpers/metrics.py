@@ -614,6 +614,13 @@ def metrics_table(segments: pd.DataFrame, gloss: dict[str, str] | None = None) -
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def qualifier_marker(qualifier: str) -> str:
+    """The chart marker of a figure's qualifier: '>' at least (以上, 超过, 逾), 'D' about (约, 近), 'o' exact."""
+    if any(w in qualifier for w in ("以上", "超过", "逾")):
+        return ">"
+    return "D" if any(w in qualifier for w in ("约", "近")) else "o"
+
+
 def charted(table: pd.DataFrame) -> pd.DataFrame:
     """The figures charts count: the study area's own (street, district, city), each fact once."""
     keep = table["scope"].isin([schema.FIGURE_STREET, schema.FIGURE_DISTRICT, schema.FIGURE_CITY]) & (table["restates"] == "")

@@ -210,6 +210,13 @@ def profile(common: dict, group_hits: pd.DataFrame, counts: np.ndarray, observed
     return row
 
 
+def rate_grid(table: pd.DataFrame, codes: list[Code], kind: str, value: str, groups: list[str]) -> pd.DataFrame:
+    """A groups × code-names matrix of one column of street_framing (for heatmaps), codes in codebook order."""
+    sub = table[table["kind"] == kind]
+    names = [c.name for c in codes if c.kind == kind]
+    return sub.pivot(index="group", columns="name", values=value).reindex(index=groups, columns=names)
+
+
 def framing_by_document(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
     """framing.csv: per document (and its street, scope, genre) and code, hits and rate per 1,000 characters."""
     codes = [c for c in codes if c.kind in COMPARED_KINDS]

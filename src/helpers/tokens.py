@@ -237,6 +237,15 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
                              ascending=[True, False, True]).reset_index(drop=True)
 
 
+MIN_CLOUD_TOKENS = 150  # about one speech: below this a cloud shows only a handful of words
+
+
+def cloud_groups(freqs: pd.DataFrame, order: list[str], min_tokens: int = MIN_CLOUD_TOKENS) -> list[str]:
+    """The groups (scopes of a frequency table) with enough counted tokens for a word cloud, in the order given."""
+    sizes = freqs[freqs["scope"] != "ALL"].groupby("scope")["scope_tokens"].first()
+    return [g for g in order if sizes.get(g, 0) >= min_tokens]
+
+
 def glossary() -> dict[str, str]:
     """Chinese term -> English gloss, for the terms this project explains."""
     frame = pd.read_csv(GLOSSARY, encoding="utf-8", keep_default_na=False)
