@@ -232,11 +232,11 @@ def test_term_rate_by_hand():
 
 
 def test_rate_grid_and_cloud_groups():
-    table = pd.DataFrame({"group": ["平湖", "平湖", "布吉", "布吉"], "kind": ["frame"] * 4,
-                          "name": [CODES[1].name, CODES[0].name] * 2, "rate_per_1k": [1.0, 2.0, 3.0, 4.0]})
     frames = [c for c in CODES if c.kind == "frame"]
+    table = pd.DataFrame({"group": ["平湖", "平湖", "布吉", "布吉"], "kind": ["frame"] * 4,
+                          "name": [frames[1].name, frames[0].name] * 2, "rate_per_1k": [1.0, 2.0, 3.0, 4.0]})
     grid = streets.rate_grid(table, CODES, "frame", "rate_per_1k", ["布吉", "平湖"])
     assert list(grid.index) == ["布吉", "平湖"] and list(grid.columns) == [c.name for c in frames]
-    assert grid.loc["平湖", CODES[0].name] == 2.0 and grid.loc["布吉", CODES[1].name] == 3.0
+    assert grid.loc["平湖", frames[0].name] == 2.0 and grid.loc["布吉", frames[1].name] == 3.0
     freqs = pd.DataFrame({"scope": ["ALL", "平湖", "布吉"], "scope_tokens": [400, 150, 149]})
     assert tokens.cloud_groups(freqs, ["布吉", "平湖"]) == ["平湖"]
