@@ -19,7 +19,7 @@ from .segmentation import LONGGANG_STREETS
 USERDICT = paths.RESOURCES / "userdict.txt"
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
 GLOSSARY = paths.RESOURCES / "glossary.csv"
-TOKEN_CACHE = "tokens.json"
+TOKEN_CACHE = "tokens.sqlite"
 KEEP_SINGLE = {"党"}  # "the Party" on its own carries meaning; every other single character is left out
 HAN = re.compile(r"[\u4e00-\u9fff]")
 PLACE_NAMES = set(LONGGANG_STREETS) | {f"{s}街道" for s in LONGGANG_STREETS} | {"龙岗区", "深圳", "深圳市", "龙岗", "全区", "辖区"}
@@ -66,23 +66,15 @@ def is_content_token(token: str) -> bool:
 
 
 def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
-    """segment_id -> jieba tokens, read from build/cache when text and dictionary are unchanged."""
-    cache_path = paths.CACHE / TOKEN_CACHE
-    stamp = dictionary_version()
-    cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
-    cached = cache.get(stamp, {})
-    result, fresh = {}, {}
-    for row in segments.itertuples():
-        key = hashlib.sha256(row.text.encode("utf-8")).hexdigest()[:20]
-        tokens = cached.get(key)
-        if tokens is None:
-            tokens = segment_text(row.text)
-        fresh[key] = tokens
-        result[row.segment_id] = tokens
-    if fresh != cached:
-        paths.CACHE.mkdir(parents=True, exist_ok=True)
-        cache_path.write_text(json.dumps({stamp: dict(sorted(fresh.items()))}, ensure_ascii=False), encoding="utf-8")
-    return result
+    """segment_id -> jieba tokens; texts cut in the engine's process pool, cached per text in build/cache."""
+    import sys
+
+    from . import engine
+
+    texts = list(segments["text"])
+    cut = engine.map_documents(segment_text, texts, stage="jieba tokenisation", code=[sys.modules[__name__]],
+                               cache_file=paths.CACHE / TOKEN_CACHE)
+    return dict(zip(segments["segment_id"], cut))
 
 
 def content_tokens(tokens: dict[str, list[str]]) -> dict[str, list[str]]:
