@@ -109,7 +109,6 @@ def _package_versions(tops: frozenset[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=None)
 def _code_version(names: tuple[str, ...]) -> str:
     modules, third_party = _helper_modules([sys.modules[n] for n in names])
     digest = hashlib.sha256(f"python {sys.version_info[0]}.{sys.version_info[1]}\n".encode())
@@ -125,7 +124,7 @@ def _code_version(names: tuple[str, ...]) -> str:
 def code_version(*modules: ModuleType) -> str:
     """Changes whenever a result could: the source of these modules and every helper they use, the resources,
     the versions of the third-party packages they import, and Python's minor version."""
-    return _code_version(tuple(sorted(m.__name__ for m in modules)))
+    return _code_version(tuple(sorted(m.__name__ for m in modules)))  # not memoised: sources may change in a session
 
 
 def content_key(stage: str, version: str, item: Any) -> str:
