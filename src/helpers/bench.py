@@ -104,16 +104,17 @@ import sys, time, pathlib, jieba
 jieba.setLogLevel(60)
 texts = [p.read_text(encoding="utf-8") for p in sorted(pathlib.Path(sys.argv[1]).glob("*.txt"))]
 jieba.initialize()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 n = sum(len(jieba.lcut(t, HMM=True)) for t in texts)
-print(time.perf_counter() - start, n)
+print(time.perf_counter() - start, time.process_time() - cpu, n)
 """
 
 
-def bare_jieba_seconds(folder: Path) -> float:
-    """Seconds bare jieba (default dictionary, precise mode, one process, dictionary already loaded) takes."""
+def bare_jieba_seconds(folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds bare jieba (default dictionary, precise mode, one process, dictionary loaded) takes."""
     out = subprocess.run([sys.executable, "-c", BARE_JIEBA, str(folder)], check=True, capture_output=True, text=True)
-    return float(out.stdout.split()[0])
+    wall, cpu, _ = out.stdout.split()
+    return float(wall), float(cpu)
 
 
 @dataclass
@@ -121,13 +122,21 @@ class Run:
     documents: int
     characters: int
     wall: float = 0.0
+    cpu: float = 0.0  # user + system seconds of the pipeline's processes (less sensitive to a busy machine)
     jieba: float = 0.0
+    jieba_cpu: float = 0.0
     tree_peak: int = 0
     largest_process: int = 0
     report_bytes: int = 0
     notebooks: dict[str, float] = field(default_factory=dict)
     ok: bool = True
     note: str = ""
+
+
+def children_cpu() -> float:
+    """User + system seconds of every finished child process (and their waited-for descendants)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_pipeline(corpus_dir: Path, out: Path) -> tuple[float, int, str, bool]:
@@ -154,27 +163,30 @@ def measure(n_docs: int, seeds: list[list[str]], work: Path, add: int) -> list[R
             for path in sorted(extra.glob("*.txt")):
                 shutil.copy(path, corpus_dir / f"added_{path.name}")
         run = Run(len(list(corpus_dir.glob("*.txt"))), chars)
+        cpu_before = children_cpu()
         run.wall, run.tree_peak, log, run.ok = run_pipeline(corpus_dir, out)
+        run.cpu = children_cpu() - cpu_before
         run.largest_process = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # max over children so far
         run.notebooks = {name: float(s) for name, s in NOTEBOOK_TIME.findall(log)}
         report = out / "build" / "report.html"
         run.report_bytes = report.stat().st_size if report.exists() else 0
-        run.jieba = bare_jieba_seconds(corpus_dir)
+        run.jieba, run.jieba_cpu = bare_jieba_seconds(corpus_dir)
         run.note = label if run.ok else f"{label} FAILED: " + " ".join(log.strip().splitlines()[-1:])
         runs.append(run)
         print(row(run), flush=True)
     return runs
 
 
-HEADER = ("documents", "characters", "wall s", "chars/s", "jieba s", "× jieba", "peak tree MB", "max proc MB",
-          "report MB", "01 / 02 / 03 / 04 / 05 s", "note")
+HEADER = ("documents", "characters", "wall s", "chars/s", "jieba s", "× jieba", "CPU s", "CPU × jieba CPU",
+          "peak tree MB", "max proc MB", "report MB", "01 / 02 / 03 / 04 / 05 s", "note")
 
 
 def row(run: Run) -> str:
     """One table line."""
     per_nb = " / ".join(f"{run.notebooks[k]:.0f}" for k in sorted(run.notebooks)) or "-"
     cells = (f"{run.documents:,}", f"{run.characters:,}", f"{run.wall:.1f}", f"{run.characters / run.wall:,.0f}",
-             f"{run.jieba:.1f}", f"{run.wall / run.jieba:.1f}" if run.jieba else "-", f"{run.tree_peak / 2**20:,.0f}",
+             f"{run.jieba:.1f}", f"{run.wall / run.jieba:.1f}" if run.jieba else "-", f"{run.cpu:.0f}",
+             f"{run.cpu / run.jieba_cpu:.1f}" if run.jieba_cpu else "-", f"{run.tree_peak / 2**20:,.0f}",
              f"{run.largest_process / 2**20:,.0f}", f"{run.report_bytes / 2**20:.1f}", per_nb, run.note)
     return "| " + " | ".join(cells) + " |"
 
@@ -189,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [lines for lines in seed_lines(paths.ROOT / "seeds") if lines]
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"engine {os.environ.get('ENGINE', 'local')}, {os.cpu_count()} CPUs, work folder {work}", flush=True)
+    print(f"engine {os.environ.get('ENGINE', 'local')}, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} (other work on the machine slows wall times; CPU times less so), "
+          f"work folder {work}", flush=True)
     print("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER), flush=True)
     try:
         runs = [r for n in args.sizes for r in measure(n, seeds, work, args.add)]

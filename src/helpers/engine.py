@@ -30,9 +30,9 @@ from . import paths
 ENGINES = ("serial", "local", "dask")
 DEFAULT_CACHE = "documents.sqlite"
 # Below this many characters of uncached work a pool costs more to start (spawn, imports, jieba's dictionary in
-# every worker: about 3 s on two cores) than it saves, so the work runs in this process. jieba cuts about 90,000
-# characters a second; a stage that is faster per character passes a larger serial_below.
-SERIAL_BELOW_CHARS = 150_000
+# every worker: about 3 s on two cores) than it saves, so the work runs in this process. jieba cuts 100,000-300,000
+# characters a second (make bench); a stage that is faster per character passes a larger serial_below.
+SERIAL_BELOW_CHARS = 300_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
 
 
