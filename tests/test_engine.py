@@ -33,7 +33,8 @@ def seed_paragraphs(seed_documents) -> list[str]:
 def dask_client():
     """A local Dask cluster of one worker process (the tasks are pickled and run elsewhere, as on a real cluster)."""
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0",
+                                       scheduler_kwargs={"dashboard": False})
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -225,3 +226,30 @@ def test_runner_times_slow_cells_and_has_no_cell_timeout(tmp_path, capsys, monke
     out = capsys.readouterr().out
     assert "08_slow.ipynb" in out and "cell 0" in out and "import time" in out and "total" in out
     assert timeouts == [None], "no per-cell time limit: a large corpus may need long cells"
+
+
+def test_dask_scheduler_address_from_environment(dask_client, seed_paragraphs, monkeypatch):
+    monkeypatch.setenv("DASK_SCHEDULER", dask_client.scheduler.address)
+    monkeypatch.setenv("ENGINE", "dask")
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "_DASK_CLIENT", None)
+    try:
+        cut = engine.map_documents(tokens.segment_text, seed_paragraphs[:12], stage="jieba", cache=False)
+        assert engine._DASK_CLIENT.scheduler.address == dask_client.scheduler.address, "connected to that scheduler"
+    finally:
+        engine._DASK_CLIENT.close()
+    assert cut == [tokens.segment_text(p) for p in seed_paragraphs[:12]]
+
+
+def test_local_dask_cluster_without_a_scheduler(seed_documents, monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER", raising=False)
+    monkeypatch.setenv("DASK_PROCESSES", "0")  # threads in this process: the cluster set-up path, quickly
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "_DASK_CLIENT", None)
+    try:
+        result = engine.map_documents(cleaning.clean_text, seed_documents[:2], stage="cleaning", star=True,
+                                      engine="dask", cache=False)
+    finally:
+        engine._DASK_CLIENT.close()
+        engine._DASK_CLIENT.cluster.close()
+    assert result == [cleaning.clean_text(*d) for d in seed_documents[:2]]

@@ -14,6 +14,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import json
+import logging
 import os
 import pickle
 import sqlite3
@@ -264,8 +265,11 @@ def dask_client():
             _DASK_CLIENT = Client(address)
         else:
             processes = os.environ.get("DASK_PROCESSES", "1").strip() != "0"
+            # a free port for the scheduler's HTTP endpoint (8787 may be taken by another cluster), no dashboard,
+            # and only warnings in the notebook's output
             cluster = LocalCluster(n_workers=n_workers() if processes else 1, threads_per_worker=1, processes=processes,
-                                   dashboard_address=None)
+                                   dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                                   silence_logs=logging.WARNING)
             _DASK_CLIENT = Client(cluster)
     return _DASK_CLIENT
 
