@@ -239,7 +239,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "documents": "Documents", "outlet": "Outlet", "title_en": "Title (English)", "quote": "Quote (Chinese)", "quote_en": "Quote (English)", "terms": "Terms",
     "correct": "Judged correct", "judged": "Spans judged", "precision": "Precision", "name": "Name", "n_docs": "Documents",
     "order": "Order holds (share of replicates)", "sentences": "Sentences", "distinctive terms": "Distinctive terms (sentences using it, q)",
-    "street_a": "Street", "street_b": "Street", "cosine": "Cosine similarity", "nearest_support": "Nearest-neighbour support",
+    "most_in": "Most in document", "street_a": "Street", "street_b": "Street", "cosine": "Cosine similarity", "nearest_support": "Nearest-neighbour support",
     "rate_per_1k": "Hits per 1,000 characters", "ci_low": "95% interval, low", "ci_high": "95% interval, high",
     "hits": "Hits", "figure_id": "Figure", "restates": "Restates figure", "subject_en": "What is counted (English)",
 }

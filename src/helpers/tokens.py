@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
+import sys
 from collections import Counter
 from functools import lru_cache
 from importlib.metadata import version
@@ -14,7 +14,7 @@ import pandas as pd
 import stopwordsiso
 import yaml
 
-from . import paths
+from . import engine, paths
 from .places import gazetteer
 
 USERDICT = paths.RESOURCES / "userdict.txt"
@@ -22,7 +22,7 @@ PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
 GLOSSARY = paths.RESOURCES / "glossary.csv"
 CONCEPTS = paths.RESOURCES / "concepts.csv"
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
-TOKEN_CACHE = "tokens.json"
+TOKEN_CACHE = "tokens.sqlite"
 KEEP_SINGLE = {"党"}  # "the Party" on its own carries meaning; every other single character is left out
 HAN = re.compile(r"[\u4e00-\u9fff]")
 HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
@@ -141,26 +141,14 @@ def is_content_token(token: str) -> bool:
 
 
 def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
-    """segment_id -> jieba tokens (people's names left out), read from build/cache when text and dictionary are unchanged."""
-    cache_path = paths.CACHE / TOKEN_CACHE
-    stamp = dictionary_version()
-    cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
-    cached = cache.get(stamp, {})
+    """segment_id -> jieba tokens (people's names masked first); texts cut in the engine's process pool, cached per
+    text in build/cache."""
     speakers = set(segments["speaker"].fillna("").astype(str)) if "speaker" in segments else set()
     names = person_names(list(segments["text"]), speakers) if len(segments) else set()
-    result, fresh = {}, {}
-    for row in segments.itertuples():
-        text = mask_names(row.text, names)
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-        tokens = cached.get(key)
-        if tokens is None:
-            tokens = segment_text(text)
-        fresh[key] = tokens
-        result[row.segment_id] = tokens
-    if fresh != cached:
-        paths.CACHE.mkdir(parents=True, exist_ok=True)
-        cache_path.write_text(json.dumps({stamp: dict(sorted(fresh.items()))}, ensure_ascii=False), encoding="utf-8")
-    return result
+    texts = [mask_names(text, names) for text in segments["text"]]
+    cut = engine.map_documents(segment_text, texts, stage="jieba tokenisation", code=[sys.modules[__name__]],
+                               cache_file=paths.CACHE / TOKEN_CACHE)
+    return dict(zip(segments["segment_id"], cut))
 
 
 def content_tokens(tokens: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -1,0 +1,223 @@
+"""`make bench`: the whole pipeline on perturbed corpora of about 20, 200 and 1,000 documents, against bare jieba.
+
+A benchmark, not a test: it prints a table (documents, characters, wall time, characters per second, the ratio to
+bare jieba cutting the same text in one process in the same run, peak memory, report size, seconds per notebook).
+Corpora are windows of consecutive lines of the seed texts with every line perturbed from a seeded RNG (digits
+redrawn, a common word inserted after a random punctuation mark), so no cache ever hits; each run writes into a
+fresh temporary build folder. Usage: python -m helpers.bench [--sizes 20 200 1000] [--keep DIR] [--add 10]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import corpus, paths
+
+DOC_CHARS = (1_000, 3_000)  # each synthetic document is a run of seed lines of about this many characters
+FILLERS = ["进一步", "持续", "切实", "全面", "不断", "扎实", "积极", "认真", "着力", "大力", "深入", "有效"]
+PUNCT = re.compile(r"[，。；,;]")
+NOTEBOOK_TIME = re.compile(r"^\s+(\d\d_\S+?)\.ipynb\s+([\d.]+) s$", re.M)
+
+
+def seed_lines(folder: Path) -> list[list[str]]:
+    """The non-empty lines of every decodable seed text, one list per document."""
+    return [[line for line in doc.text.splitlines() if line.strip()] for doc in corpus.load_corpus(folder).documents]
+
+
+def perturb_line(line: str, rng: random.Random) -> str:
+    """The line with every digit redrawn and a common word inserted after one punctuation mark (headings without
+    punctuation keep their words, so speaker headings still name their street)."""
+    line = re.sub(r"\d", lambda m: str(rng.randrange(10)), line)
+    marks = [m.end() for m in PUNCT.finditer(line)]
+    if marks:
+        at = rng.choice(marks)
+        line = line[:at] + rng.choice(FILLERS) + line[at:]
+    return line
+
+
+def make_corpus(folder: Path, n_docs: int, seeds: list[list[str]], seed: int = 14) -> int:
+    """Write n_docs perturbed documents into folder; return their total characters."""
+    rng = random.Random(f"{seed}-{n_docs}")
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for i in range(n_docs):
+        lines = seeds[rng.randrange(len(seeds))]
+        want = rng.randint(*DOC_CHARS)
+        start = rng.randrange(len(lines))
+        while start > 0 and sum(len(x) for x in lines[start:]) < want:  # near the end: start earlier
+            start -= 1
+        chosen, size = [], 0
+        for line in lines[start:]:
+            chosen.append(perturb_line(line, rng))
+            size += len(chosen[-1])
+            if size >= want:
+                break
+        text = "\n\n".join(chosen) + "\n"
+        (folder / f"doc_{i:05d}.txt").write_text(text, encoding="utf-8")
+        total += len(text)
+    return total
+
+
+class TreeMemory:
+    """Peak resident memory of this process's children and their descendants, sampled every 0.2 s."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.me, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.2):
+            total = 0
+            for child in self.me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:  # a process that ended between listing and reading
+                    continue
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+BARE_JIEBA = """
+import sys, time, pathlib, jieba
+jieba.setLogLevel(60)
+texts = [p.read_text(encoding="utf-8") for p in sorted(pathlib.Path(sys.argv[1]).glob("*.txt"))]
+jieba.initialize()
+start, cpu = time.perf_counter(), time.process_time()
+n = sum(len(jieba.lcut(t, HMM=True)) for t in texts)
+print(time.perf_counter() - start, time.process_time() - cpu, n)
+"""
+
+
+def bare_jieba_seconds(folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds bare jieba (default dictionary, precise mode, one process, dictionary loaded) takes."""
+    out = subprocess.run([sys.executable, "-c", BARE_JIEBA, str(folder)], check=True, capture_output=True, text=True)
+    wall, cpu, _ = out.stdout.split()
+    return float(wall), float(cpu)
+
+
+@dataclass
+class Run:
+    documents: int
+    characters: int
+    wall: float = 0.0
+    cpu: float = 0.0  # user + system seconds of the pipeline's processes (less sensitive to a busy machine)
+    jieba: float = 0.0
+    jieba_cpu: float = 0.0
+    tree_peak: int = 0
+    largest_process: int = 0
+    report_bytes: int = 0
+    notebooks: dict[str, float] = field(default_factory=dict)
+    ok: bool = True
+    note: str = ""
+
+
+def children_cpu() -> float:
+    """User + system seconds of every finished child process (and their waited-for descendants)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_pipeline(corpus_dir: Path, out: Path) -> tuple[float, int, str, bool]:
+    """make report's runner on corpus_dir into out/ (build, figures): seconds, peak tree bytes, stdout, success."""
+    env = {**os.environ, "CORPUS": str(corpus_dir), "BUILD_DIR": str(out / "build"), "FIGURES_DIR": str(out / "figures"),
+           "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "ENGINE_PROGRESS": os.environ.get("ENGINE_PROGRESS", "off")}
+    notebooks = sorted(str(p) for p in (paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    start = time.perf_counter()
+    with TreeMemory() as memory:
+        proc = subprocess.run([sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *notebooks],
+                              env=env, capture_output=True, text=True)
+    return time.perf_counter() - start, memory.peak, proc.stdout + proc.stderr[-2000:], proc.returncode == 0
+
+
+def measure(n_docs: int, seeds: list[list[str]], work: Path, add: int) -> list[Run]:
+    """One cold run on a fresh corpus of n_docs documents (then, with add > 0, a run after adding `add` more)."""
+    corpus_dir, out = work / f"corpus_{n_docs}", work / f"out_{n_docs}"
+    chars = make_corpus(corpus_dir, n_docs, seeds)
+    runs = []
+    for label in ("cold", "added") if add else ("cold",):
+        if label == "added":
+            extra = work / f"extra_{n_docs}"
+            chars += make_corpus(extra, add, seeds, seed=15)
+            for path in sorted(extra.glob("*.txt")):
+                shutil.copy(path, corpus_dir / f"added_{path.name}")
+        run = Run(len(list(corpus_dir.glob("*.txt"))), chars)
+        cpu_before = children_cpu()
+        run.wall, run.tree_peak, log, run.ok = run_pipeline(corpus_dir, out)
+        run.cpu = children_cpu() - cpu_before
+        run.largest_process = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # max over children so far
+        run.notebooks = {name: float(s) for name, s in NOTEBOOK_TIME.findall(log)}
+        report = out / "build" / "report.html"
+        run.report_bytes = report.stat().st_size if report.exists() else 0
+        run.jieba, run.jieba_cpu = bare_jieba_seconds(corpus_dir)
+        run.note = label if run.ok else f"{label} FAILED: " + " ".join(log.strip().splitlines()[-1:])
+        runs.append(run)
+        print(row(run), flush=True)
+    return runs
+
+
+HEADER = ("documents", "characters", "wall s", "chars/s", "jieba s", "× jieba", "CPU s", "CPU × jieba CPU",
+          "peak tree MB", "max proc MB", "report MB", "01 / 02 / 03 / 04 / 05 s", "note")
+
+
+def row(run: Run) -> str:
+    """One table line."""
+    per_nb = " / ".join(f"{run.notebooks[k]:.0f}" for k in sorted(run.notebooks)) or "-"
+    cells = (f"{run.documents:,}", f"{run.characters:,}", f"{run.wall:.1f}", f"{run.characters / run.wall:,.0f}",
+             f"{run.jieba:.1f}", f"{run.wall / run.jieba:.1f}" if run.jieba else "-", f"{run.cpu:.0f}",
+             f"{run.cpu / run.jieba_cpu:.1f}" if run.jieba_cpu else "-", f"{run.tree_peak / 2**20:,.0f}",
+             f"{run.largest_process / 2**20:,.0f}", f"{run.report_bytes / 2**20:.1f}", per_nb, run.note)
+    return "| " + " | ".join(cells) + " |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the corpora, run each, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 1000])
+    parser.add_argument("--add", type=int, default=0, help="after each cold run, add this many documents and re-run")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    seeds = [lines for lines in seed_lines(paths.ROOT / "seeds") if lines]
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench_"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"engine {os.environ.get('ENGINE', 'local')}, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} (other work on the machine slows wall times; CPU times less so), "
+          f"work folder {work}", flush=True)
+    print("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER), flush=True)
+    try:
+        runs = [r for n in args.sizes for r in measure(n, seeds, work, args.add)]
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    cold = [r for r in runs if r.note == "cold"]
+    if len(cold) >= 2:
+        a, b = cold[-2], cold[-1]
+        growth = (b.wall / a.wall) / (b.characters / a.characters)
+        print(f"time grows {b.wall / a.wall:.1f}× for {b.characters / a.characters:.1f}× the characters "
+              f"({growth:.2f}× linear) between the two largest corpora")
+    return 0 if all(r.ok for r in runs) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,332 @@
+"""Run a per-document function over many documents: serially, in a local process pool, or on Dask; cached on disk.
+
+`map_documents(func, items, stage=...)` returns `[func(item) for item in items]` (byte-identical whatever the engine),
+but reads each result from a cache keyed by the item's content and the code version, computes only the misses, and
+shows a progress bar naming the stage. The engine comes from the ENGINE environment variable (`make report
+ENGINE=dask`): "local" (default: a process pool as large as the machine), "serial", or "dask" (DASK_SCHEDULER=host:port
+for an existing cluster, else a LocalCluster on this machine).
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import os
+import pickle
+import sqlite3
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from . import paths
+
+ENGINES = ("serial", "local", "dask")
+DEFAULT_CACHE = "documents.sqlite"
+# Below this many characters of uncached work a pool costs more to start (spawn, imports, jieba's dictionary in
+# every worker: about 3 s on two cores) than it saves, so the work runs in this process. jieba cuts 100,000-300,000
+# characters a second (make bench); a stage that is faster per character passes a larger serial_below.
+SERIAL_BELOW_CHARS = 300_000
+CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
+
+
+def engine_name(engine: str | None = None) -> str:
+    """The engine asked for: the argument, else $ENGINE, else "local"."""
+    name = (engine or os.environ.get("ENGINE", "") or "local").strip().lower()
+    if name not in ENGINES:
+        raise ValueError(f"unknown ENGINE {name!r}: choose one of {', '.join(ENGINES)}")
+    return name
+
+
+def n_workers() -> int:
+    """Worker processes: $ENGINE_WORKERS, else the CPUs this process may use (cgroup and affinity aware)."""
+    from joblib import cpu_count
+
+    value = os.environ.get("ENGINE_WORKERS", "").strip()
+    return max(1, int(value)) if value else max(1, cpu_count())
+
+
+# ---------------------------------------------------------------- code version
+def _imports(module: ModuleType) -> tuple[set[str], set[str]]:
+    """The helper modules and top-level third-party packages one module's source imports (also inside functions)."""
+    package = __name__.split(".")[0]
+    helpers, third_party = set(), set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level:  # relative: from . import x / from .x import y
+            base = (module.__name__ if module.__file__.endswith("__init__.py") else module.__package__) or package
+            base = ".".join(base.split(".")[:len(base.split(".")) - node.level + 1])
+            names = [f"{base}.{node.module}"] if node.module else [f"{base}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top == package:
+                helpers.add(name if name in sys.modules or importlib.util.find_spec(name) else name.rsplit(".", 1)[0])
+            elif top and top not in sys.stdlib_module_names and top != "__future__":
+                third_party.add(top)
+    return helpers, third_party
+
+
+def _helper_modules(roots: Sequence[ModuleType]) -> tuple[list[ModuleType], set[str]]:
+    """The helper modules the roots use (transitively) and the top-level third-party packages they import."""
+    seen: dict[str, ModuleType] = {}
+    third_party: set[str] = set()
+    stack = list(roots)
+    while stack:
+        module = stack.pop()
+        if module.__name__ in seen:
+            continue
+        seen[module.__name__] = module
+        helpers, packages = _imports(module)
+        third_party |= packages
+        # the engine's own source does not change results (the tests check serial = pool = Dask), so editing it
+        # leaves the caches valid
+        stack.extend(importlib.import_module(name) for name in sorted(helpers) if name != __name__)
+    return sorted(seen.values(), key=lambda m: m.__name__), third_party
+
+
+@lru_cache(maxsize=None)
+def _package_versions(tops: frozenset[str]) -> tuple[str, ...]:
+    """name==version of the distributions that provide these top-level packages."""
+    owners = importlib.metadata.packages_distributions()
+    dists = sorted({d for top in tops for d in owners.get(top, [top])})
+    found = []
+    for dist in dists:
+        try:
+            found.append(f"{dist}=={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return tuple(found)
+
+
+def _code_version(names: tuple[str, ...]) -> str:
+    modules, third_party = _helper_modules([sys.modules[n] for n in names])
+    digest = hashlib.sha256(f"python {sys.version_info[0]}.{sys.version_info[1]}\n".encode())
+    for module in modules:
+        digest.update(module.__name__.encode() + b"\0" + Path(module.__file__).read_bytes() + b"\0")
+    # resources (dictionary, stopwords, codebook...) are read through paths constants, not imports: all of them count
+    for resource in sorted(p for p in paths.RESOURCES.rglob("*") if p.is_file()):
+        digest.update(str(resource.relative_to(paths.RESOURCES)).encode() + b"\0" + resource.read_bytes() + b"\0")
+    digest.update("\n".join(_package_versions(frozenset(third_party))).encode())
+    return digest.hexdigest()[:20]
+
+
+def code_version(*modules: ModuleType) -> str:
+    """Changes whenever a result could: the source of these modules and every helper they use, the resources,
+    the versions of the third-party packages they import, and Python's minor version."""
+    return _code_version(tuple(sorted(m.__name__ for m in modules)))  # not memoised: sources may change in a session
+
+
+def content_key(stage: str, version: str, item: Any) -> str:
+    """The cache key of one item: its content (JSON when it can be, else pickle), the stage and the code version."""
+    try:
+        body = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    except TypeError:
+        body = pickle.dumps(item, protocol=5)
+    return hashlib.sha256(stage.encode() + b"\0" + version.encode() + b"\0" + body).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- the on-disk cache
+class ResultCache:
+    """Per-document results in one SQLite file; only the current code version of a stage is kept."""
+
+    def __init__(self, path: Path, stage: str, version: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.stage, self.version = stage, version
+        self.db = sqlite3.connect(path, timeout=60)
+        self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, stage TEXT, version TEXT, value BLOB)")
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The cached results among these keys."""
+        keys, found = list(dict.fromkeys(keys)), {}
+        for start in range(0, len(keys), 500):  # SQLite limits the number of bound parameters
+            batch = keys[start:start + 500]
+            marks = ",".join("?" * len(batch))
+            for key, value in self.db.execute(f"SELECT key, value FROM results WHERE key IN ({marks})", batch):
+                found[key] = pickle.loads(value)
+        return found
+
+    def put_many(self, results: dict[str, Any]) -> None:
+        """Store new results and drop the stage's results of older code versions (they can never hit again)."""
+        with self.db:
+            self.db.execute("DELETE FROM results WHERE stage = ? AND version <> ?", (self.stage, self.version))
+            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
+                                [(k, self.stage, self.version, pickle.dumps(v, protocol=5)) for k, v in results.items()])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# ---------------------------------------------------------------- progress
+def progress(total: int, stage: str):
+    """A tqdm bar naming the stage: a widget in JupyterLab (with ipywidgets), text elsewhere.
+
+    ENGINE_PROGRESS=text forces the text bar (the notebook runner sets it and echoes it to the terminal);
+    ENGINE_PROGRESS=off hides it.
+    """
+    mode = os.environ.get("ENGINE_PROGRESS", "").strip().lower()
+    if mode == "text":
+        from tqdm.std import tqdm
+    else:
+        with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and falls back to text: fine
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
+    return tqdm(total=total, desc=stage, unit="doc", file=sys.stderr, mininterval=0.5, disable=mode == "off",
+                dynamic_ncols=True)
+
+
+# ---------------------------------------------------------------- running
+def _size(item: Any) -> int:
+    """Characters of text in an item (a string, or a tuple of arguments)."""
+    if isinstance(item, str):
+        return len(item)
+    if isinstance(item, (tuple, list)):
+        return sum(_size(part) for part in item)
+    return 1
+
+
+def _call(func: Callable, item: Any, star: bool) -> Any:
+    return func(*item) if star else func(item)
+
+
+def _run_chunk(func: Callable, chunk: list, star: bool) -> list:
+    """Worker side: one task is a run of consecutive items, so a pool pays its IPC per chunk, not per document."""
+    return [_call(func, item, star) for item in chunk]
+
+
+def _chunks(items: list, n_chunks: int) -> list[list]:
+    """Consecutive runs of about equal characters (input order kept)."""
+    sizes = [_size(i) + 1 for i in items]
+    target, chunks, current, filled = sum(sizes) / max(n_chunks, 1), [], [], 0
+    for item, size in zip(items, sizes):
+        current.append(item)
+        filled += size
+        if filled >= target * (len(chunks) + 1):
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _serial(func: Callable, items: list, star: bool, bar) -> list:
+    results = []
+    for item in items:
+        results.append(_call(func, item, star))
+        bar.update(1)
+    return results
+
+
+def _local(func: Callable, items: list, star: bool, bar) -> list:
+    """A reusable loky process pool: workers survive between calls, so each loads jieba and the dictionaries once."""
+    from joblib.externals.loky import get_reusable_executor
+
+    workers = n_workers()
+    executor = get_reusable_executor(max_workers=workers, timeout=120)
+    chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
+    futures = {executor.submit(_run_chunk, func, chunk, star): i for i, chunk in enumerate(chunks)}
+    return _gather(futures, chunks, bar)
+
+
+def _gather(futures: dict, chunks: list[list], bar) -> list:
+    """Collect chunk results as they finish (moving the bar) and put them back in input order."""
+    from concurrent.futures import as_completed
+
+    done: list[list | None] = [None] * len(chunks)
+    for future in as_completed(futures):
+        index = futures[future]
+        done[index] = future.result()
+        bar.update(len(chunks[index]))
+    return [result for chunk in done for result in chunk]
+
+
+_DASK_CLIENT = None
+
+
+def dask_client():
+    """The Dask client: DASK_SCHEDULER (host:port or tcp://...) if set, else a LocalCluster of n_workers processes."""
+    global _DASK_CLIENT
+    if _DASK_CLIENT is None or _DASK_CLIENT.status not in ("running", "connecting"):
+        from distributed import Client, LocalCluster
+
+        address = os.environ.get("DASK_SCHEDULER", "").strip()
+        if address:
+            _DASK_CLIENT = Client(address)
+        else:
+            processes = os.environ.get("DASK_PROCESSES", "1").strip() != "0"
+            # a free port for the scheduler's HTTP endpoint (8787 may be taken by another cluster), no dashboard,
+            # and only warnings in the notebook's output
+            cluster = LocalCluster(n_workers=n_workers() if processes else 1, threads_per_worker=1, processes=processes,
+                                   dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                                   silence_logs=logging.WARNING)
+            _DASK_CLIENT = Client(cluster)
+    return _DASK_CLIENT
+
+
+def _dask(func: Callable, items: list, star: bool, bar, client=None) -> list:
+    """Chunks as Dask tasks (the same functions, pickled by reference: workers need this package installed)."""
+    client = client or dask_client()
+    workers = max(1, len(client.scheduler_info().get("workers", {}))) if client.scheduler_info() else n_workers()
+    chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
+    futures = {client.submit(_run_chunk, func, chunk, star, pure=False): i for i, chunk in enumerate(chunks)}
+    from distributed import as_completed
+
+    done: list[list | None] = [None] * len(chunks)
+    for future in as_completed(list(futures)):
+        index = futures[future]
+        done[index] = future.result()
+        bar.update(len(chunks[index]))
+    return [result for chunk in done for result in chunk]
+
+
+def map_documents(func: Callable, items: Iterable[Any], *, stage: str, engine: str | None = None, star: bool = False,
+                  cache: bool = True, code: Sequence[ModuleType] | None = None, cache_file: Path | None = None,
+                  client=None, serial_below: int | None = None) -> list:
+    """[func(item) for item in items] (func(*item) when star), in input order, from cache where possible.
+
+    func must be a module-level function (picklable by reference) that depends only on its argument, the code and
+    the resources: its results are cached under (stage, code version of `code` or func's module, item content).
+    The local engine runs fewer than serial_below characters of uncached work in this process.
+    """
+    items = list(items)
+    name = engine_name(engine)
+    modules = list(code) if code else [sys.modules[func.__module__]]
+    version = code_version(*modules)
+    keys = [content_key(stage, version, item) for item in items]
+    store = ResultCache(cache_file or (paths.CACHE / DEFAULT_CACHE), stage, version) if cache else None
+    try:
+        known = store.get_many(keys) if store else {}
+        todo: dict[str, Any] = {}
+        for key, item in zip(keys, items):  # identical items are computed once
+            if key not in known and key not in todo:
+                todo[key] = item
+        work = list(todo.values())
+        fresh = []
+        if work:
+            with progress(len(work), f"{stage} ({len(items) - len(work)} cached)" if known else stage) as bar:
+                if name == "dask":
+                    fresh = _dask(func, work, star, bar, client)
+                elif name == "serial" or len(work) < 2 or sum(map(_size, work)) < (
+                        SERIAL_BELOW_CHARS if serial_below is None else serial_below):
+                    fresh = _serial(func, work, star, bar)
+                else:
+                    fresh = _local(func, work, star, bar)
+        computed = dict(zip(todo, fresh))
+        if store and computed:
+            store.put_many(computed)
+    finally:
+        if store:
+            store.close()
+    known.update(computed)
+    return [known[key] for key in keys]

@@ -1,0 +1,256 @@
+"""The per-document engine: the same results serially, in a process pool and on Dask; a cache that recomputes only
+what changed (content or code); progress that works without a terminal; a notebook runner that fails in one line."""
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import cleaning, corpus, engine, paths, run_notebooks, tokens
+
+from conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def seed_documents() -> list[tuple[str, str]]:
+    """(doc_id, raw text) of every seed: the arguments of cleaning.clean_text."""
+    return [(doc.doc_id, doc.text) for doc in corpus.load_corpus(SEEDS).documents]
+
+
+@pytest.fixture(scope="module")
+def seed_paragraphs(seed_documents) -> list[str]:
+    """Every non-empty paragraph of the seeds (uneven lengths, some repeated: 002 prints one paragraph three times)."""
+    return [p.strip() for _, text in seed_documents for p in text.split("\n\n") if p.strip()]
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A local Dask cluster of one worker process (the tasks are pickled and run elsewhere, as on a real cluster)."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0",
+                                       scheduler_kwargs={"dashboard": False})
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_serial_pool_and_dask_give_identical_results(seed_documents, seed_paragraphs, dask_client, monkeypatch):
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    cleaned = {}
+    for name in ("serial", "local", "dask"):  # serial_below=0: the pool runs even for this small corpus
+        cleaned[name] = engine.map_documents(cleaning.clean_text, seed_documents, stage="cleaning", star=True,
+                                             engine=name, cache=False, serial_below=0, client=dask_client)
+    # equal values, and the same bytes once serialised (pickle's bytes depend on object identity, so JSON)
+    assert cleaned["serial"] == cleaned["local"] == cleaned["dask"]
+    as_bytes = {name: json.dumps(value, ensure_ascii=False).encode() for name, value in cleaned.items()}
+    assert as_bytes["serial"] == as_bytes["local"] == as_bytes["dask"]
+    assert [log[0]["doc_id"] for _, log in cleaned["local"]] == [doc_id for doc_id, _ in seed_documents]  # input order
+
+    cut = {name: engine.map_documents(tokens.segment_text, seed_paragraphs, stage="jieba", engine=name, cache=False,
+                                      serial_below=0, client=dask_client) for name in ("serial", "local", "dask")}
+    assert cut["serial"] == cut["local"] == cut["dask"]
+    assert cut["local"] == [tokens.segment_text(p) for p in seed_paragraphs]
+    assert len(cut["local"]) == len(seed_paragraphs) > 40
+
+
+def test_engine_is_chosen_by_environment(monkeypatch):
+    monkeypatch.setenv("ENGINE", "dask")
+    assert engine.engine_name() == "dask"
+    monkeypatch.delenv("ENGINE")
+    assert engine.engine_name() == "local"
+    with pytest.raises(ValueError, match="unknown ENGINE"):
+        engine.engine_name("spark")
+    monkeypatch.setenv("ENGINE_WORKERS", "3")
+    assert engine.n_workers() == 3
+
+
+def test_chunks_keep_order_and_every_item():
+    items = [("a" * n,) for n in (5, 500, 1, 80, 80, 3000, 7, 7, 7, 400)]
+    chunks = engine._chunks(items, 4)
+    assert [i for c in chunks for i in c] == items and 2 <= len(chunks) <= 5
+
+
+COUNTED = """
+CALLS = []
+
+def shout(text):
+    CALLS.append(text)
+    return text.upper(){suffix}
+"""
+
+
+@pytest.fixture()
+def counting_module(tmp_path, monkeypatch):
+    """A module written to disk whose function records its calls, so a test can edit its source."""
+    path = tmp_path / "counted_stage.py"
+    path.write_text(COUNTED.format(suffix=""), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("counted_stage", None)
+    module = importlib.import_module("counted_stage")
+    yield module, path
+    sys.modules.pop("counted_stage", None)
+
+
+def test_cache_recomputes_only_new_or_changed_documents(counting_module, tmp_path, monkeypatch):
+    module, _ = counting_module
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    store = tmp_path / "cache.sqlite"
+    run = lambda items: engine.map_documents(module.shout, items, stage="shout", engine="serial", cache_file=store)
+    docs = ["龙城街道", "南湾街道", "平湖街道", "坂田街道", "龙城街道"]  # a repeated text is computed once
+    assert run(docs) == [d.upper() for d in docs]
+    assert module.CALLS == docs[:4]
+    module.CALLS.clear()
+    assert run(docs + ["吉华街道", "宝龙街道"]) == [d.upper() for d in docs + ["吉华街道", "宝龙街道"]]
+    assert module.CALLS == ["吉华街道", "宝龙街道"], "adding documents recomputes only the new ones"
+    module.CALLS.clear()
+    assert run(["龙城街道", "南湾街道 "])[1] == "南湾街道 "
+    assert module.CALLS == ["南湾街道 "], "a changed document is recomputed"
+
+
+def test_cache_misses_when_code_or_resources_change(counting_module, tmp_path, monkeypatch):
+    module, path = counting_module
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    store = tmp_path / "cache.sqlite"
+    run = lambda: engine.map_documents(module.shout, ["坪地街道"], stage="shout", engine="serial", cache_file=store)
+    run()
+    run()
+    assert module.CALLS == ["坪地街道"]
+    path.write_text(COUNTED.format(suffix="  # a new version of the stage"), encoding="utf-8")
+    run()
+    assert module.CALLS == ["坪地街道"] * 2, "editing the stage's source invalidates its results"
+    run()
+    assert module.CALLS == ["坪地街道"] * 2
+
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    for source in paths.RESOURCES.iterdir():
+        (resources / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(paths, "RESOURCES", resources)
+    run()
+    assert module.CALLS == ["坪地街道"] * 2, "the same resources: still cached"
+    with open(resources / "userdict.txt", "a", encoding="utf-8") as handle:
+        handle.write("党建引领 10 n\n")
+    run()
+    assert module.CALLS == ["坪地街道"] * 3, "a changed dictionary invalidates the results"
+
+
+def test_code_version_follows_helper_imports_and_packages():
+    modules, packages = engine._helper_modules([tokens])
+    names = {m.__name__ for m in modules}
+    assert {"helpers.tokens", "helpers.paths", "helpers.places", "helpers.schema"} <= names
+    assert "helpers.engine" not in names, "the engine does not change results, so its edits keep the caches"
+    assert {"jieba", "pandas", "stopwordsiso"} <= packages
+    assert any(v.startswith("jieba==") for v in engine._package_versions(frozenset(packages)))
+    assert engine.code_version(tokens) != engine.code_version(cleaning)
+
+
+def test_progress_without_a_terminal(monkeypatch, seed_documents):
+    monkeypatch.setenv("ENGINE_PROGRESS", "text")
+    captured = io.StringIO()  # not a tty, like a CI log or make report's pipe
+    monkeypatch.setattr(sys, "stderr", captured)
+    result = engine.map_documents(cleaning.clean_text, seed_documents[:2], stage="cleaning the seeds", star=True,
+                                  engine="serial", cache=False)
+    assert [text for text, _ in result] == [cleaning.clean_text(*d)[0] for d in seed_documents[:2]]
+    assert "cleaning the seeds" in captured.getvalue() and "2/2" in captured.getvalue()
+
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    silent = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", silent)
+    engine.map_documents(cleaning.clean_text, seed_documents[:1], stage="quiet", star=True, engine="serial", cache=False)
+    assert silent.getvalue() == ""
+
+
+def test_progress_in_a_piped_subprocess(tmp_path):
+    code = ("from helpers import engine, tokens\n"
+            "print(engine.map_documents(tokens.segment_text, ['临时党支部', '战斗堡垒'], stage='piped', serial_below=0))")
+    env = {**os.environ, "BUILD_DIR": str(tmp_path), "ENGINE_PROGRESS": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[['临时党支部'], ['战斗堡垒']]"
+    assert "piped" in out.stderr
+
+
+def test_tokenize_segments_goes_through_the_engine(tmp_path, monkeypatch, seed_paragraphs):
+    import pandas as pd
+
+    monkeypatch.setattr(paths, "CACHE", tmp_path)
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "SERIAL_BELOW_CHARS", 0)  # the pool, even for the seeds
+    segments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(len(seed_paragraphs))], "text": seed_paragraphs})
+    result = tokens.tokenize_segments(segments)
+    assert list(result) == list(segments["segment_id"])
+    names = tokens.person_names(list(seed_paragraphs), set())  # people's names are masked before cutting
+    assert result == {sid: tokens.segment_text(tokens.mask_names(t, names)) for sid, t in zip(segments["segment_id"], seed_paragraphs)}
+
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "outputs": [],
+         "source": "import time\ntime.sleep(2.2)\nstreet = '龙城'"},
+        {"cell_type": "code", "execution_count": None, "id": "b", "metadata": {}, "outputs": [],
+         "source": "# the attribution step\nshare = len(street) / 0\n"},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def test_runner_reports_a_failing_stage_in_one_line(tmp_path, capsys):
+    notebook = tmp_path / "07_broken.ipynb"
+    notebook.write_text(json.dumps(NOTEBOOK), encoding="utf-8")
+    assert run_notebooks.main([str(tmp_path / "html"), str(notebook)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "07_broken.ipynb FAILED in cell 1 `share = len(street) / 0`: ZeroDivisionError: division by zero" in err
+    page = (tmp_path / "html" / "07_broken.html").read_text(encoding="utf-8")
+    assert "ZeroDivisionError" in page and "Traceback" in page, "the full traceback stays in the notebook's HTML"
+
+
+def test_runner_times_slow_cells_and_has_no_cell_timeout(tmp_path, capsys, monkeypatch):
+    timeouts = []
+    original = run_notebooks.EchoingClient.__init__
+
+    def spy(self, nb, **kwargs):
+        timeouts.append(kwargs.get("timeout", "default"))
+        original(self, nb, **kwargs)
+
+    monkeypatch.setattr(run_notebooks.EchoingClient, "__init__", spy)
+    notebook = tmp_path / "08_slow.ipynb"
+    notebook.write_text(json.dumps({**NOTEBOOK, "cells": NOTEBOOK["cells"][:1]}), encoding="utf-8")
+    assert run_notebooks.main([str(tmp_path / "html"), str(notebook)]) == 0
+    out = capsys.readouterr().out
+    assert "08_slow.ipynb" in out and "cell 0" in out and "import time" in out and "total" in out
+    assert timeouts == [None], "no per-cell time limit: a large corpus may need long cells"
+
+
+def test_dask_scheduler_address_from_environment(dask_client, seed_paragraphs, monkeypatch):
+    monkeypatch.setenv("DASK_SCHEDULER", dask_client.scheduler.address)
+    monkeypatch.setenv("ENGINE", "dask")
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "_DASK_CLIENT", None)
+    try:
+        cut = engine.map_documents(tokens.segment_text, seed_paragraphs[:12], stage="jieba", cache=False)
+        assert engine._DASK_CLIENT.scheduler.address == dask_client.scheduler.address, "connected to that scheduler"
+    finally:
+        engine._DASK_CLIENT.close()
+    assert cut == [tokens.segment_text(p) for p in seed_paragraphs[:12]]
+
+
+def test_local_dask_cluster_without_a_scheduler(seed_documents, monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER", raising=False)
+    monkeypatch.setenv("DASK_PROCESSES", "0")  # threads in this process: the cluster set-up path, quickly
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "_DASK_CLIENT", None)
+    try:
+        result = engine.map_documents(cleaning.clean_text, seed_documents[:2], stage="cleaning", star=True,
+                                      engine="dask", cache=False)
+    finally:
+        engine._DASK_CLIENT.close()
+        engine._DASK_CLIENT.cluster.close()
+    assert result == [cleaning.clean_text(*d) for d in seed_documents[:2]]
