@@ -54,7 +54,11 @@ def test_the_figure_cache_redraws_when_its_data_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "TABLES", tmp_path / "tables")
     first = pd.DataFrame({"战斗": [1.0, 2.0], "群众": [3.0, 0.0]}, index=["平湖", "布吉"])
     path = plots.heatmap(first, "t", "cache_probe")
-    before, stamp = path.read_bytes(), path.stat().st_mtime_ns
-    assert plots.heatmap(first, "t", "cache_probe").stat().st_mtime_ns == stamp, "unchanged inputs are not redrawn"
+    before = path.read_bytes()
+    (kept,) = (tmp_path / "cache" / "figures").glob("cache_probe-*.png")
+    stamp = kept.stat().st_mtime_ns
+    path.unlink()  # a new run starts with an empty figures/: the kept drawing is copied back, not redrawn
+    assert plots.heatmap(first, "t", "cache_probe").read_bytes() == before and kept.stat().st_mtime_ns == stamp
     after = plots.heatmap(first * 3 + 1, "t", "cache_probe").read_bytes()
     assert after != before, "changed data must redraw the figure"
+    assert len(list((tmp_path / "cache" / "figures").glob("cache_probe-*.png"))) == 1, "one kept drawing per figure"

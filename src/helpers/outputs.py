@@ -32,9 +32,9 @@ REGISTRY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def start_run() -> None:
-    """Remove every table, figure, figure stamp and report of an earlier run (caches of unchanged inputs stay)."""
-    for folder in (paths.TABLES, paths.CACHE / "figures"):
-        shutil.rmtree(folder, ignore_errors=True)
+    """Remove every table, figure and report of an earlier run (caches keyed by their inputs stay: a cached figure is
+    copied back only when this run asks for the same drawing of the same data)."""
+    shutil.rmtree(paths.TABLES, ignore_errors=True)
     for png in paths.FIGURES.glob("*.png"):
         png.unlink()
     paths.REPORT_HTML.unlink(missing_ok=True)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import inspect
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,7 +63,10 @@ def _fingerprint(value: object) -> str:
 
 
 def cached_figure(draw):
-    """Skip redrawing figures/<name>.png when its inputs and this module's code are unchanged (warm builds)."""
+    """Skip redrawing figures/<name>.png when its inputs and this module's code are unchanged (warm builds).
+
+    A drawn PNG is kept in build/cache/figures under its key; a later run with the same key copies it back into
+    figures/. Each run starts with an empty figures/ (outputs.start_run), so only what this run asks for is there."""
     signature = inspect.signature(draw)
 
     @functools.wraps(draw)
@@ -73,12 +78,16 @@ def cached_figure(draw):
         key = hashlib.sha256((Path(__file__).read_text(encoding="utf-8") + draw.__name__ +
                               (paths.RESOURCES / "glossary.csv").read_text(encoding="utf-8") +
                               _fingerprint(dict(bound.arguments))).encode("utf-8")).hexdigest()
-        path, stamp = paths.FIGURES / f"{name}.png", paths.CACHE / "figures" / f"{name}.key"
-        if path.exists() and stamp.exists() and stamp.read_text() == key:
+        path, kept = paths.FIGURES / f"{name}.png", paths.CACHE / "figures" / f"{name}-{key[:24]}.png"
+        if kept.exists():
+            paths.ensure_dirs()
+            shutil.copyfile(kept, path)
             return path
         result = draw(*args, **kwargs)
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(key)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        for old in kept.parent.glob(f"{glob.escape(name)}-*.png"):  # one kept drawing per figure name
+            old.unlink()
+        shutil.copyfile(result, kept)
         return result
     return wrapper
 
