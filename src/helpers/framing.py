@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths, tokens
+from . import engine, paths, tokens
 from .segmentation import sentence_at
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
@@ -35,16 +35,26 @@ class Code:
     outcome_terms: dict[str, str] = field(default_factory=dict)
 
     def all_terms(self) -> list[str]:
-        """Literal terms and outcome terms, longest first."""
-        return sorted({**self.terms, **self.outcome_terms}, key=lambda t: (-len(t), t))
+        """Literal terms and outcome terms, longest first (computed once per code)."""
+        return _all_terms(self.code, tuple(self.terms), tuple(self.outcome_terms))
 
     def regex(self) -> re.Pattern[str]:
         """One alternation of all terms (longest first) and patterns."""
         return re.compile("|".join([re.escape(t) for t in self.all_terms()] + list(self.patterns)))
 
     def exclusion(self) -> re.Pattern[str] | None:
-        """One alternation of the contexts that cancel a hit of this code, or None."""
-        return re.compile("|".join(f"(?:{p})" for p in self.exclude)) if self.exclude else None
+        """One alternation of the contexts that cancel a hit of this code, or None (compiled once per code)."""
+        return _exclusion(tuple(self.exclude))
+
+
+@lru_cache(maxsize=512)
+def _all_terms(code: str, terms: tuple[str, ...], outcomes: tuple[str, ...]) -> list[str]:
+    return sorted(set(terms) | set(outcomes), key=lambda t: (-len(t), t))
+
+
+@lru_cache(maxsize=512)
+def _exclusion(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 @dataclass(frozen=True)
@@ -196,15 +206,36 @@ def kwic(text: str, start: int, end: int, width: int = 18) -> tuple[str, str, st
     return flat(text[max(start - width, 0):start]), text[start:end], flat(text[end:end + width])
 
 
+@lru_cache(maxsize=1)
+def default_codes() -> tuple[Code, ...]:
+    """The project codebook, read once per process (a pool worker reads it once)."""
+    return tuple(load_codebook())
+
+
+def segment_hits(text: str) -> list[tuple[str, str, int, int, str]]:
+    """(kind, code, start, end, term) of every hit of the project codebook in one text: the per-segment task the
+    engine runs in its pool and caches by text and code version."""
+    return [(h.kind, h.code, h.start, h.end, h.term) for h in code_hits(text, list(default_codes()))]
+
+
+HIT_COLUMNS = ["doc_id", "segment_id", "street", "kind", "code", "term", "start", "left", "keyword", "right"]
+
+
 def coded_segments(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
-    """One row per hit, with its segment, street and KWIC evidence."""
+    """One row per hit, with its segment, street and KWIC evidence (the project codebook through the engine's pool
+    and cache; any other list of codes in this process)."""
+    texts = list(segments["text"])
+    if list(codes) == list(default_codes()):
+        found = engine.map_documents(segment_hits, texts, stage="framing codes")
+    else:
+        found = [[(h.kind, h.code, h.start, h.end, h.term) for h in code_hits(text, codes)] for text in texts]
     rows = []
-    for seg in segments.itertuples():
-        for hit in code_hits(seg.text, codes):
-            left, keyword, right = kwic(seg.text, hit.start, hit.end)
-            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "kind": hit.kind,
-                         "code": hit.code, "term": hit.term, "start": hit.start, "left": left, "keyword": keyword, "right": right})
-    return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "kind", "code", "term", "start", "left", "keyword", "right"])
+    for seg, seg_hits in zip(segments.itertuples(), found):
+        for kind, code, start, end, term in seg_hits:
+            left, keyword, right = kwic(seg.text, start, end)
+            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "kind": kind,
+                         "code": code, "term": term, "start": start, "left": left, "keyword": keyword, "right": right})
+    return pd.DataFrame(rows, columns=HIT_COLUMNS)
 
 
 def showcased_task(task_hits: pd.DataFrame, book: Codebook | None = None) -> dict:

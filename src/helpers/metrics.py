@@ -9,7 +9,7 @@ from typing import NamedTuple
 import cn2an
 import pandas as pd
 
-from . import paths, schema
+from . import engine, paths, schema
 from .places import gazetteer
 from .segmentation import sentence_at
 
@@ -153,7 +153,7 @@ def names_a_list(text: str, start: int, num: str) -> bool:
 def rhetorical_or_name(text: str, m: re.Match[str], unit: str, value: float) -> bool:
     """Rhetoric (百分之百的真心, 24小时日夜蹲守), reference periods (五年来, 前3年), plan and slogan names
     (三年行动计划, 两个一百年, 四个环节 of a rule) and anaphora (这两个社区): quantities that report nothing."""
-    start, end, num = m.start("num"), m.end(), m.group("num")
+    end, num = m.end(), m.group("num")
     before, after = text[max(m.start() - 2, 0):m.start()], text[end:end + 6]
     if num in ("百分之百", "百分百") and after.startswith("的"):
         return True
@@ -589,26 +589,35 @@ def restatements(rows: list[dict]) -> list[str]:
     return out
 
 
+def segment_figures(segment_id: str, text: str, street: str, doc_scope: str) -> list[dict]:
+    """The reported figures of one segment (the per-segment task the engine runs in its pool and caches): value,
+    unit, qualifier, subject, owner, category and sentence; glosses and restatements are added across segments."""
+    rows, previous_sentence, previous_subject = [], "", ""
+    for n, fig in enumerate(extract_figures(text), start=1):
+        sentence = sentence_at(text, fig.start)
+        if sentence != previous_sentence:
+            previous_subject = ""
+        subject = subject_of(text, fig, previous_subject)
+        previous_sentence, previous_subject = sentence, subject
+        sentence_start = text.find(sentence, max(fig.start - len(sentence), 0))
+        scope, owner = figure_owner(sentence, fig.start - max(sentence_start, 0), street, doc_scope)
+        rows.append({"figure_id": f"{segment_id}#{n}", "street": owner, "scope": scope, "raw": fig.raw, "value": fig.value,
+                     "value_high": fig.value_high, "unit": fig.unit, "qualifier": fig.qualifier, "subject": subject,
+                     "category": category(fig.unit, subject), "time_ref": time_reference(sentence), "sentence": sentence})
+    return rows
+
+
 def metrics_table(segments: pd.DataFrame, gloss: dict[str, str] | None = None) -> pd.DataFrame:
     """metrics.csv: every reported figure with its segment, owner (street, scope), value, unit, qualifier, subject,
     category, the first row it restates, and its sentence."""
     scopes = document_scopes(segments)
+    work = [(seg.segment_id, seg.text, seg.street, scopes.get(seg.doc_id, schema.IN_AREA)) for seg in segments.itertuples()]
+    found = engine.map_documents(segment_figures, work, stage="reported figures", star=True)
     rows = []
-    for seg in segments.itertuples():
-        previous_sentence, previous_subject = "", ""
-        for n, fig in enumerate(extract_figures(seg.text), start=1):
-            sentence = sentence_at(seg.text, fig.start)
-            if sentence != previous_sentence:
-                previous_subject = ""
-            subject = subject_of(seg.text, fig, previous_subject)
-            previous_sentence, previous_subject = sentence, subject
-            sentence_start = seg.text.find(sentence, max(fig.start - len(sentence), 0))
-            scope, street = figure_owner(sentence, fig.start - max(sentence_start, 0), seg.street, scopes.get(seg.doc_id, schema.IN_AREA))
-            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "figure_id": f"{seg.segment_id}#{n}",
-                         "street": street, "scope": scope, "genre": seg.genre, "raw": fig.raw, "value": fig.value,
-                         "value_high": fig.value_high, "unit": fig.unit, "qualifier": fig.qualifier, "subject": subject,
-                         "subject_en": english_of(subject, gloss), "category": category(fig.unit, subject),
-                         "time_ref": time_reference(sentence), "sentence": sentence})
+    for seg, figures in zip(segments.itertuples(), found):
+        for fig in figures:
+            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "genre": seg.genre, **fig,
+                         "subject_en": english_of(fig["subject"], gloss)})
     for row, first in zip(rows, restatements(rows)):
         row["restates"] = first
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import paths, schema
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
 
@@ -79,6 +79,7 @@ def figure(name: str, caption: str, alt: str | None = None, takeaway: str = "", 
             f"<figcaption>{caption_html(caption, takeaway, cannot_show)}</figcaption></figure>")
 
 
+MAX_LEADS = 3  # meeting documents whose opening is quoted in the context section
 MAX_ROWS = 200  # a table longer than this shows its first rows and links to the full CSV: the report stays bounded
 
 # Columns whose column names a table was shown with (tests check that each has an English header).
@@ -436,8 +437,6 @@ def cleaning_story(summary: pd.DataFrame) -> list[str]:
 
 def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
     """Documents, rejected files, what cleaning did (repairs, partial repairs, deletions and joins apart), segments."""
-    from .bilingual import translate
-
     docs = t["documents"]
     s = Section("corpus", "1. The corpus and its cleaning")
     accepted = docs[docs["rejected"].astype(str) != "True"]
@@ -764,11 +763,15 @@ def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
     s = Section("provenance", "7. Provenance of the documents")
     s.parts.append("<p>Curated metadata from the corpus folder's manifest.csv where a document has a row; otherwise inferred "
                    "from the text (title lines, dates, 来源, credits), with the missing fields named.</p>")
-    fields = ["title", "title_en", "outlet", "date", "credits", "genre", "script", "street", "notes", "file", "encoding",
-              "metadata_source", "missing_metadata", "reason"]
+    fields = ["title", "title_en", "outlet", "date", "credits", "genre", "script", "scope", "district", "street", "attribution",
+              "duplicate_of", "notes", "file", "encoding", "metadata_source", "missing_metadata", "reason"]
     from .bilingual import header
 
-    for doc in t["documents"].to_dict("records"):
+    documents = t["documents"]
+    if len(documents) > MAX_ROWS:
+        s.parts.append(f'<p class="note">The first {MAX_ROWS} of {len(documents)} documents; every row is in '
+                       f'{csv_link("documents")}.</p>')
+    for doc in documents.head(MAX_ROWS).to_dict("records"):
         doc = {**doc, "title_en": translate(doc.get("title", ""))}
         rows = "".join(f"<dt>{h(header(f) if f != 'title_en' else 'Title (English)')}</dt><dd>{h(doc.get(f, ''))}</dd>"
                        for f in fields if str(doc.get(f, "")).strip())
@@ -803,22 +806,22 @@ def quote_html(sentence: str, doc: str) -> str:
 
 def context_section(t: dict[str, pd.DataFrame]) -> Section:
     """What the documents are and the terms a reader needs, each note shown only where the corpus contains its term."""
-    from .bilingual import label
-
     s = Section("context", "Context: what the documents are")
     docs, segs = t["documents"], t["segments"]
     accepted = docs[docs["rejected"].astype(str) != "True"]
     rows = accepted[["doc_id", "genre", "date", "outlet", "title"]]
-    s.parts.append(table(with_english(rows, sentences=("title",)), "context_documents", source="documents",
+    s.parts.append(table(with_english(rows, sentences=("title",)), "context_documents", source="documents", max_rows=MAX_ROWS,
                          takeaway=f"{len(rows)} documents: " + ", ".join(f"{n} {g}" for g, n in accepted["genre"].value_counts().items()) + ".",
                          caption="Each document as its manifest (or its own text) describes it.",
                          cannot_show="how representative these documents are of what the streets say elsewhere."))
     # A document holding several speeches opens with a lead that says what the speakers were asked to do.
-    speech_like = segs[segs["genre"].isin(["speech excerpt", "speech"])]
+    speech_like = segs[segs["genre"] == schema.SPEECH]
     quoted: set[str] = set()
+    shown_leads = 0
     for doc_id, group in speech_like.groupby("doc_id", sort=True):
-        if group["speaker"].astype(str).str.strip().ne("").sum() < 2:
+        if group["speaker"].astype(str).str.strip().ne("").sum() < 2 or shown_leads >= MAX_LEADS:
             continue
+        shown_leads += 1
         first = segs.index[segs["segment_id"] == group["segment_id"].iloc[0]][0]
         lead = segs.loc[:first - 1]
         lead = lead[(lead["doc_id"] == doc_id)]

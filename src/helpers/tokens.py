@@ -132,6 +132,7 @@ def project_stopwords() -> dict[str, str]:
     return entries
 
 
+@lru_cache(maxsize=None)  # decided once per distinct token, not once per occurrence
 def is_content_token(token: str) -> bool:
     """A token worth counting: Chinese, not a stopword or a numeral-classifier, two characters or more (or a kept single)."""
     if token in KEEP_SINGLE:
