@@ -1,5 +1,6 @@
 # make report: set up .venv, run the notebooks in order, write build/tables, figures/ and build/report.html.
-# make test:   same set-up, then the unit tests and every notebook executed as CI does.
+# make test:   same set-up, then lint (ruff), the unit tests and every notebook executed as CI does.
+# make unit:   the fast tests only (no whole pipelines, notebooks or process pools).
 # make bench:  the pipeline on perturbed corpora of about 20, 200 and 1,000 documents; a table of speed and memory.
 # ENGINE=serial|local|dask picks how per-document stages run (default local: a process pool; dask: DASK_SCHEDULER
 # or a local Dask cluster). BENCH_SIZES="20 200" changes the benchmark's corpus sizes.
@@ -18,7 +19,7 @@ export CORPUS
 export ENGINE
 export MPLBACKEND := Agg
 
-.PHONY: report test bench clean setup
+.PHONY: report test unit lint bench clean setup
 
 setup: $(STAMP)
 
@@ -34,8 +35,14 @@ report: $(STAMP)
 	$(PY) -m helpers.run_notebooks $${BUILD_DIR:-build}/notebooks $(NOTEBOOKS)
 	@echo "report: $${BUILD_DIR:-build}/report.html"
 
-test: $(STAMP)
+test: lint $(STAMP)
 	$(PY) -m pytest -q
+
+unit: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
 
 bench: $(STAMP)
 	$(PY) -m helpers.bench --sizes $(BENCH_SIZES)

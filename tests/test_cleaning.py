@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_step, seed_text
 from helpers import cleaning, corpus
+
+from conftest import run_step, seed_text
 
 
 # ---- pinyin

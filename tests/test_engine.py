@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -41,6 +40,7 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.slow
 def test_serial_pool_and_dask_give_identical_results(seed_documents, seed_paragraphs, dask_client, monkeypatch):
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     cleaned = {}
@@ -102,7 +102,8 @@ def test_cache_recomputes_only_new_or_changed_documents(counting_module, tmp_pat
     module, _ = counting_module
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     store = tmp_path / "cache.sqlite"
-    run = lambda items: engine.map_documents(module.shout, items, stage="shout", engine="serial", cache_file=store)
+    def run(items):
+        return engine.map_documents(module.shout, items, stage="shout", engine="serial", cache_file=store)
     docs = ["龙城街道", "南湾街道", "平湖街道", "坂田街道", "龙城街道"]  # a repeated text is computed once
     assert run(docs) == [d.upper() for d in docs]
     assert module.CALLS == docs[:4]
@@ -118,7 +119,8 @@ def test_cache_misses_when_code_or_resources_change(counting_module, tmp_path, m
     module, path = counting_module
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     store = tmp_path / "cache.sqlite"
-    run = lambda: engine.map_documents(module.shout, ["坪地街道"], stage="shout", engine="serial", cache_file=store)
+    def run():
+        return engine.map_documents(module.shout, ["坪地街道"], stage="shout", engine="serial", cache_file=store)
     run()
     run()
     assert module.CALLS == ["坪地街道"]
@@ -167,6 +169,7 @@ def test_progress_without_a_terminal(monkeypatch, seed_documents):
     assert silent.getvalue() == ""
 
 
+@pytest.mark.slow
 def test_progress_in_a_piped_subprocess(tmp_path):
     code = ("from helpers import engine, tokens\n"
             "print(engine.map_documents(tokens.segment_text, ['临时党支部', '战斗堡垒'], stage='piped', serial_below=0))")
@@ -177,6 +180,7 @@ def test_progress_in_a_piped_subprocess(tmp_path):
     assert "piped" in out.stderr
 
 
+@pytest.mark.slow
 def test_tokenize_segments_goes_through_the_engine(tmp_path, monkeypatch, seed_paragraphs):
     import pandas as pd
 
@@ -202,6 +206,7 @@ NOTEBOOK = {
 }
 
 
+@pytest.mark.slow
 def test_runner_reports_a_failing_stage_in_one_line(tmp_path, capsys):
     notebook = tmp_path / "07_broken.ipynb"
     notebook.write_text(json.dumps(NOTEBOOK), encoding="utf-8")
@@ -212,6 +217,7 @@ def test_runner_reports_a_failing_stage_in_one_line(tmp_path, capsys):
     assert "ZeroDivisionError" in page and "Traceback" in page, "the full traceback stays in the notebook's HTML"
 
 
+@pytest.mark.slow
 def test_runner_times_slow_cells_and_has_no_cell_timeout(tmp_path, capsys, monkeypatch):
     timeouts = []
     original = run_notebooks.EchoingClient.__init__
@@ -229,6 +235,7 @@ def test_runner_times_slow_cells_and_has_no_cell_timeout(tmp_path, capsys, monke
     assert timeouts == [None], "no per-cell time limit: a large corpus may need long cells"
 
 
+@pytest.mark.slow
 def test_dask_scheduler_address_from_environment(dask_client, seed_paragraphs, monkeypatch):
     monkeypatch.setenv("DASK_SCHEDULER", dask_client.scheduler.address)
     monkeypatch.setenv("ENGINE", "dask")
@@ -242,6 +249,7 @@ def test_dask_scheduler_address_from_environment(dask_client, seed_paragraphs, m
     assert cut == [tokens.segment_text(p) for p in seed_paragraphs[:12]]
 
 
+@pytest.mark.slow
 def test_local_dask_cluster_without_a_scheduler(seed_documents, monkeypatch):
     monkeypatch.delenv("DASK_SCHEDULER", raising=False)
     monkeypatch.setenv("DASK_PROCESSES", "0")  # threads in this process: the cluster set-up path, quickly

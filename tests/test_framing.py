@@ -215,8 +215,9 @@ EXPECTED_TASKS = {
 
 def test_the_eleven_speeches_showcase_the_right_task():
     """The street profiles of the speech stratum (notebook 03's table) name the task each speech is about."""
-    from conftest import SEEDS
     from helpers import cleaning, corpus, schema, segmentation, streets
+
+    from conftest import SEEDS
 
     raw = corpus.load_corpus(SEEDS)
     cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}

@@ -82,8 +82,9 @@ def test_time_reference():
 
 import pandas as pd  # noqa: E402
 
-from conftest import SEEDS, seed_text  # noqa: E402
 from helpers import cleaning, corpus, plots, schema, segmentation  # noqa: E402
+
+from conftest import SEEDS  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ import pytest
 
 from helpers import paths
 
+pytestmark = pytest.mark.slow  # whole pipelines: `make test` runs them, `make unit` does not
+
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 JUPYTER = Path(sys.executable).with_name("jupyter")
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import seed_text
 
 from helpers import bilingual, cleaning, paths, report
+
+from conftest import seed_text
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 LIVE = ["<script>alert", "<img src=x"]
@@ -79,9 +80,7 @@ def test_context_notes_show_only_terms_the_corpus_contains():
 def test_figure_shows_a_2x_png_at_its_design_width(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from helpers import plots
-
-    from helpers import outputs
+    from helpers import outputs, plots
     from helpers.tables import write_table
 
     monkeypatch.setattr(paths, "FIGURES", tmp_path)
@@ -177,6 +176,7 @@ def built(tmp_path_factory) -> Path:
     return out / "build" / "report.html"
 
 
+@pytest.mark.slow
 def test_csv_links_resolve_to_files(built):
     html_text = built.read_text(encoding="utf-8")
     links = set(re.findall(r'href="(tables/[^"]+\.csv)"', html_text))
@@ -185,6 +185,7 @@ def test_csv_links_resolve_to_files(built):
     assert {f"tables/{p.name}" for p in (built.parent / "tables").glob("*.csv")} <= links, "every table is offered"
 
 
+@pytest.mark.slow
 def test_every_shown_column_has_an_english_header(built):
     html_text = built.read_text(encoding="utf-8")
     raw_columns = set(re.findall(r'<th title="([^"]*)">', html_text))
@@ -192,6 +193,7 @@ def test_every_shown_column_has_an_english_header(built):
     assert bilingual.unmapped(sorted(raw_columns)) == []
 
 
+@pytest.mark.slow
 def test_report_carries_build_facts_and_print_rules(built):
     html_text = built.read_text(encoding="utf-8")
     assert "How to cite:" in html_text and "corpus fingerprint" in html_text and "version 0.1.0" in html_text

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import seed_text
 from helpers import cleaning, schema, segmentation
 from helpers.places import Attribution, gazetteer
+
+from conftest import seed_text
 
 DISTRICT = Attribution(schema.IN_AREA, "龙岗区", "", "")
 

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SEEDS, seed_text
 from helpers import cleaning, corpus, framing, schema, segmentation, streets, tokens
 from helpers.places import gazetteer
+
+from conftest import SEEDS, seed_text
 
 CODES = framing.load_codebook()
 # A realistic article from a neighbouring district (written for this test): 龙华区 and its street 大浪.

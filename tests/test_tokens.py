@@ -1,9 +1,6 @@
 """Words: dictionary terms come out whole, stopwords go, keyness matches a hand computation."""
 from __future__ import annotations
 
-import math
-from collections import Counter
-
 import pandas as pd
 import pytest
 

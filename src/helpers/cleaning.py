@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import opencc
+import pandas as pd
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "，。、；：！？（）《》〈〉「」『』【】“”‘’…—～·●"
@@ -323,7 +324,9 @@ BOILERPLATE = [
     ("site navigation", re.compile(r"^.{1,40}(>>|›|»|＞＞|>\s).{1,40}$")),
     ("share button", re.compile(r"(微信|微博|QQ).{0,8}(扫一扫|分享|关注)|^(分享到|扫一扫|打印本页|关闭窗口|返回顶部|【字号|字号[:：])")),
     ("page footer", re.compile(r"^(相关热词搜索|相关阅读|相关新闻|热点文章阅读|热点文章|推荐阅读|上一篇|下一篇|延伸阅读|版权所有|免责声明|责任编辑)")),
-    ("publication metadata", re.compile(r"^(发布时间|发表时间|更新时间|来源|点击|阅读|原标题)[:：]|(发布时间|来源|点击)[:：].{0,30}$|^\d{4}[-年]\d{1,2}[-月]\d{1,2}日?\s*\d{1,2}:\d{2}")),
+    ("publication metadata", re.compile(r"^(发布时间|发表时间|更新时间|来源|点击|阅读|原标题)[:：]"
+                                         r"|(发布时间|来源|点击)[:：].{0,30}$"
+                                         r"|^\d{4}[-年]\d{1,2}[-月]\d{1,2}日?\s*\d{1,2}:\d{2}")),
     ("credit", re.compile(r"^[（(]?\s*(责编|责任编辑|编辑|美编|组版|校对|记者|通讯员|文|图|摄|摄影|制图|供图|撰文|作者)\s*[:：/]")),
     ("credit", re.compile(r"^.{0,12}(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}(\s*[/／]\s*[文图摄])?\s*$|^[\u4e00-\u9fff·]{2,4}\s*[/／]\s*[文图摄]\s*$")),
     ("credit", re.compile(r"^(文|图)[:：][\u4e00-\u9fff]{2,4}(\s+(文|图|摄)[:：][\u4e00-\u9fff]{2,4})*$")),
@@ -380,7 +383,9 @@ def strip_title_block(text: str) -> list[Edit]:
 
 
 # ---------------------------------------------------------------- 8. photo captions
-SPEAKER_HEADING = re.compile(r"^\s*(?P<unit>[\u4e00-\u9fff]{2,8}?(?:街道|镇|社区|区委|区))(?P<role>党工委(?:副)?书记|党委(?:副)?书记|(?:党工委)?(?:主任|副主任)|书记)\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*$")
+SPEAKER_HEADING = re.compile(r"^\s*(?P<unit>[\u4e00-\u9fff]{2,8}?(?:街道|镇|社区|区委|区))"
+                             r"(?P<role>党工委(?:副)?书记|党委(?:副)?书记|(?:党工委)?(?:主任|副主任)|书记)"
+                             r"\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*$")
 CAPTION_MARK = re.compile(r"^(图为|上图|下图|左图|右图|图[：:]|（图|\(图)|（(摄影?|供图)）$|(摄|供图)$")
 HEADING_MARK = re.compile(r"^(#|●|■|◆|▲|★|【|篇章|第[一二三四五六七八九十]+|[一二三四五六七八九十]+、|\d+[.、])")
 
@@ -540,17 +545,15 @@ def replay(raw: str, log: list[dict]) -> str:
     return text
 
 
-def log_frame(cleaned: dict[str, tuple[str, list[dict]]]) -> "pd.DataFrame":
+def log_frame(cleaned: dict[str, tuple[str, list[dict]]]) -> pd.DataFrame:
     """cleaning_log.csv: one row per edit, documents in order."""
-    import pandas as pd
-
     columns = ["doc_id", "step", "seq", "start", "end", "reason", "outcome", "copies_removed", "chars_removed", "chars_added",
                "before", "after", "example"]
     rows = [row for doc_id in sorted(cleaned) for row in cleaned[doc_id][1]]
     return pd.DataFrame(rows, columns=columns)
 
 
-def step_summary(log: "pd.DataFrame") -> "pd.DataFrame":
+def step_summary(log: pd.DataFrame) -> pd.DataFrame:
     """Edits, copies and characters removed/added per document, step, reason and outcome, with one example each."""
     if "outcome" not in log:  # a log written before outcomes were recorded
         log = log.assign(outcome="", copies_removed=0)

@@ -273,7 +273,8 @@ SLOGAN_PATTERNS = [
     ("numbered formula", re.compile(r"(?<![\d.+])\d+(?:\s*[+＋]\s*\d+)+(?:\s*[、，]\s*[\u4e00-\u9fff][+＋][\u4e00-\u9fff])*(?![\d.])")),
     ("numbered formula", re.compile(r"[\u4e00-\u9fff][+＋][\u4e00-\u9fff](?:、[\u4e00-\u9fff][+＋][\u4e00-\u9fff])+")),
     ("party-building-plus", re.compile(r"党建\s*[+＋]\s*[\u4e00-\u9fff]{0,8}")),
-    ("numbered phrase", re.compile(r"(?<=“)[一二三四五六七八九十两]+(?:个|项|大|种|化|双)[\u4e00-\u9fff]{1,4}(?=”)|[一二三四五六七八九十两](?:个|项|大)(?:引领|意识|自信|维护|覆盖|高地|保障|改革|权力|环节)")),
+    ("numbered phrase", re.compile(r"(?<=“)[一二三四五六七八九十两]+(?:个|项|大|种|化|双)[\u4e00-\u9fff]{1,4}(?=”)"
+                                   r"|[一二三四五六七八九十两](?:个|项|大)(?:引领|意识|自信|维护|覆盖|高地|保障|改革|权力|环节)")),
     ("one-core formula", re.compile(r"一(?![年个些点次天月周倍半直])[\u4e00-\u9fff]多[\u4e00-\u9fff](?![时来])")),
     ("quoted slogan", re.compile(r"(?<=“)[^“”\n]{2,24}(?=”)")),
 ]

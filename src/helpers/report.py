@@ -751,7 +751,8 @@ def glossary_section(gloss_frame: pd.DataFrame) -> Section:
     frame.insert(1, "pinyin", frame["term"].map(pinyin))
     s.parts.append(table(frame, "glossary", searchable=True,
                          takeaway=f"{len(frame)} curated terms with pinyin and English.",
-                         caption="The project's glossary (resources/glossary.csv); terms not in it are glossed from the codebook or CC-CEDICT where they appear.",
+                         caption="The project's glossary (resources/glossary.csv); terms not in it are glossed from the codebook "
+                                 "or CC-CEDICT where they appear.",
                          cannot_show="every sense of a term: each gloss is the sense these texts use."))
     return s
 

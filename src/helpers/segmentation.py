@@ -64,7 +64,8 @@ def infer_genre(text: str, title: str = "") -> str:
     head = text[:300]
     if re.search(r"工作报告|工作总结|述职报告", title + head[:60]):
         return schema.WORK_REPORT
-    if SPEAKER_HEADING.match(title) or speaker_headings(text) >= MIN_HEADINGS or re.match(r"\s*(同志们|各位(领导|同志|代表))", head) or re.search(r"(讲话|发言)$", title):
+    opens_as_speech = re.match(r"\s*(同志们|各位(领导|同志|代表))", head) or re.search(r"(讲话|发言)$", title)
+    if SPEAKER_HEADING.match(title) or speaker_headings(text) >= MIN_HEADINGS or opens_as_speech:
         return schema.SPEECH
     if re.search(r"(记者|通讯员|讯[（(]|日电|报道)", head) or text.lstrip().startswith(("昨日", "近日", "日前")):
         return schema.NEWS
