@@ -86,33 +86,47 @@ def segment_text(text: str) -> list[str]:
     return [t for t in tokenizer().lcut(text, HMM=False) if t.strip()]
 
 
-def person_names(texts: list[str], known: set[str] = frozenset()) -> set[str]:
-    """People's names in the texts: jieba's HMM guesses tagged 'nr' that start with a common surname, plus known names.
+@lru_cache(maxsize=1)
+def _name_tagger() -> tuple[jieba.posseg.POSTokenizer, frozenset[str]]:
+    """jieba's part-of-speech tagger on the project dictionary, and the domain terms that are never names (once per process)."""
+    return jieba.posseg.POSTokenizer(tokenizer()), frozenset(userdict_terms()) | frozenset(codebook_terms())
+
+
+def names_in_text(text: str) -> list[str]:
+    """People's names in one text: jieba's HMM guesses tagged 'nr' that start with a common surname (the per-text
+    task the engine runs in its pool and caches).
 
     jieba's dictionary holds some name heads (李德 of 李德强): a two-character guess followed by a lone character and
     then punctuation is taken with that character."""
-    domain = set(userdict_terms()) | set(codebook_terms())
-    names = {n for n in known if n}
-    tagger = jieba.posseg.POSTokenizer(tokenizer())
-    for text in texts:
-        pairs = [(p.word, p.flag) for p in tagger.lcut(text, HMM=True)]
-        for i, (word, flag) in enumerate(pairs):
-            if not flag.startswith("nr") or word[0] not in SURNAMES or not 2 <= len(word) <= 3 or word in domain:
-                continue
-            after = [w for w, _ in pairs[i + 1:i + 3]]
-            if (len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN.match(after[0])
-                    and (len(after) == 1 or not HAN.match(after[1]))):
-                word += after[0]
-            names.add(word)
-    return names
+    tagger, domain = _name_tagger()
+    pairs = [(p.word, p.flag) for p in tagger.lcut(text, HMM=True)]
+    names = []
+    for i, (word, flag) in enumerate(pairs):
+        if not flag.startswith("nr") or word[0] not in SURNAMES or not 2 <= len(word) <= 3 or word in domain:
+            continue
+        after = [w for w, _ in pairs[i + 1:i + 3]]
+        if (len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN.match(after[0])
+                and (len(after) == 1 or not HAN.match(after[1]))):
+            word += after[0]
+        names.append(word)
+    return sorted(set(names))
 
 
-def mask_names(text: str, names: set[str]) -> str:
+def person_names(texts: list[str], known: set[str] = frozenset()) -> set[str]:
+    """People's names in the texts (each text through the engine's pool and cache), plus the known names (speakers)."""
+    found = engine.map_documents(names_in_text, texts, stage="person names")
+    return {n for n in known if n} | {n for names in found for n in names}
+
+
+def name_pattern(names: set[str]) -> re.Pattern[str] | None:
+    """One alternation of the names, longest first (compiled once for a whole corpus), or None."""
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))) if names else None
+
+
+def mask_names(text: str, names: set[str] | re.Pattern[str] | None) -> str:
     """The text with every listed name replaced by a line break, so that no token is made of a name or its parts."""
-    if not names:
-        return text
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))))
-    return pattern.sub("\n", text)
+    pattern = names if isinstance(names, re.Pattern) or names is None else name_pattern(names)
+    return pattern.sub("\n", text) if pattern is not None else text
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +160,8 @@ def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
     text in build/cache."""
     speakers = set(segments["speaker"].fillna("").astype(str)) if "speaker" in segments else set()
     names = person_names(list(segments["text"]), speakers) if len(segments) else set()
-    texts = [mask_names(text, names) for text in segments["text"]]
+    pattern = name_pattern(names)
+    texts = [mask_names(text, pattern) for text in segments["text"]]
     cut = engine.map_documents(segment_text, texts, stage="jieba tokenisation", code=[sys.modules[__name__]],
                                cache_file=paths.CACHE / TOKEN_CACHE)
     return dict(zip(segments["segment_id"], cut))
