@@ -645,19 +645,22 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
     if len(slogans):
         formulas = slogans[slogans["kind"] != "quoted slogan"]
         view = with_english(formulas.assign(street=formulas["street"].map(lambda v: street_label(v) if v else ""))
-                            [["street", "doc_id", "kind", "slogan", "sentence"]], sentences=("sentence",))
+                            [["street", "doc_id", "kind", "slogan", "sentence"]].head(MAX_ROWS), terms=("slogan",), sentences=("sentence",))
         s.parts.append("<h3>Slogans and formulas</h3>" + table(
             view, "slogans", searchable=True, source="slogans", max_rows=MAX_ROWS,
-            takeaway=f"{len(formulas)} numbered formulas, 党建+X patterns and numbered phrases in {formulas['doc_id'].nunique()} documents.",
+            takeaway=f"{len(formulas)} numbered formulas, 党建+X patterns and numbered phrases in {formulas['doc_id'].nunique()} documents"
+                     + (f" (the first {MAX_ROWS} shown)." if len(formulas) > MAX_ROWS else "."),
             caption="Each slogan or formula with its sentence.", cannot_show="how often a slogan is used elsewhere in the district."))
     evidence = t.get("framing_evidence", pd.DataFrame())
     if len(evidence):
         view = evidence.assign(code=evidence["code"].map(code_name),
                                street=evidence["street"].map(lambda v: street_label(v) if v else ""))
+        view = with_english(view[["street", "segment_id", "kind", "code", "left", "keyword", "right"]].head(MAX_ROWS), terms=("keyword",))
         s.parts.append("<h3>Evidence: coded spans in context</h3>" + table(
-            view[["street", "segment_id", "kind", "code", "left", "keyword", "right"]], "kwic", searchable=True,
+            view, "kwic", searchable=True,
             source="framing_evidence", max_rows=MAX_ROWS,
-            takeaway=f"{len(evidence)} coded spans; filter by street, code or term.",
+            takeaway=f"{len(evidence)} coded spans" + (f" (the first {MAX_ROWS} shown; all are in the CSV)" if len(evidence) > MAX_ROWS else "")
+                     + "; filter by street, code or term.",
             caption="Every count above can be checked here: each coded span with the text before and after it.",
             cannot_show="more than eighteen characters of context: the segment id leads to the full text in segments.csv."))
     return s
