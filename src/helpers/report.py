@@ -534,7 +534,7 @@ def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
     key, summary = t.get("keyness", pd.DataFrame()), t.get("keyness_summary", pd.DataFrame())
     pooled = summary[summary["genre"] == schema.ALL_GENRES] if len(summary) else summary
     passing = pooled[pooled["distinctive"].astype(int) > 0] if len(pooled) else pooled
-    s.parts.append(figure("keyness_streets", "Distinctive terms of each street (log ratio of sentence shares; × = occurrences).",
+    s.parts.append(figure("keyness_streets", "Distinctive terms of each street (log ratio of the share of its sentences using the term to the rest's share).",
                           takeaway=(f"{len(passing)} of {len(pooled)} streets have terms that pass the test." if len(pooled) else ""),
                           cannot_show="why a term is distinctive: read it in its sentences (framing evidence below)."))
     if len(pooled):
