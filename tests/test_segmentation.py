@@ -41,8 +41,8 @@ def test_dominant_street(text, expected):
 
 
 def test_street_mentions_need_the_full_name():
-    assert segmentation.street_mentions("在龙城，哪里有急难险重，哪里就有临时党支部。龙岗区委") == []
-    assert segmentation.street_mentions("来自全区11个街道的党工委书记，如平湖街道") == ["平湖"]
+    assert gazetteer().streets_named("在龙城，哪里有急难险重，哪里就有临时党支部。龙岗区委") == []
+    assert gazetteer().streets_named("来自全区11个街道的党工委书记，如平湖街道") == ["平湖"]
 
 
 def test_district_paragraph_naming_one_street_is_a_mention():

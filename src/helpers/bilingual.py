@@ -182,9 +182,9 @@ def dictionary_gloss(term: str, max_senses: int = 2) -> str:
 @lru_cache(maxsize=1)
 def street_glosses() -> dict[str, str]:
     """Street name -> its English name ('平湖' -> 'Pinghu (street)'): a dictionary would gloss a same-named place elsewhere."""
-    from .segmentation import STREET_ENGLISH
+    from .places import gazetteer
 
-    return {zh: f"{en} (street)" for zh, en in STREET_ENGLISH.items()}
+    return {zh: f"{gazetteer().english[zh]} (street)" for zh in gazetteer().streets}
 
 
 def gloss(term: str) -> Gloss:

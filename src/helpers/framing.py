@@ -16,7 +16,6 @@ from . import engine, paths, tokens
 from .segmentation import sentence_at
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
-THIN_EVIDENCE = 3  # fewer hits than this in a cell: shown, but marked as thin
 
 
 KINDS = ("name", "frame", "task")  # coding order: names first, so that no frame or task is coded inside a name

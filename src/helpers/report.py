@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths, schema
+from .streets import supported_pairs
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
 
@@ -388,7 +389,7 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
                       if len(none) else "."))
     pairs = t.get("similarity_pairs", pd.DataFrame())
     if len(pairs):
-        supported = pairs[pairs["nearest_support"].astype(float) >= 0.5]
+        supported = supported_pairs(pairs)
         out.append("Streets that reliably speak alike (nearest neighbours in at least half of the bootstrap replicates): "
                    + ("; ".join(f"{h(street_label(a))} – {h(street_label(b))} ({float(c):.2f})" for a, b, c in
                                 supported[["street_a", "street_b", "cosine"]].itertuples(index=False)) or "none") + ".")
@@ -632,7 +633,7 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
                              cannot_show="what a street does: these are the words its texts chose."))
     s.parts.append("<h3>Which streets speak alike</h3>")
     pairs = t.get("similarity_pairs", pd.DataFrame())
-    supported = pairs[pairs["nearest_support"].astype(float) >= 0.5] if len(pairs) else pairs
+    supported = supported_pairs(pairs)
     s.parts.append(figure("similarity_streets", "Cosine similarity of the streets' vocabulary; * marks pairs that stay nearest "
                                                 "neighbours in at least half of the bootstrap replicates.",
                           takeaway=("Supported pairs: " + "; ".join(

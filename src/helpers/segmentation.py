@@ -15,8 +15,6 @@ from . import schema
 from .cleaning import SPEAKER_HEADING, is_heading_like
 from .places import Attribution, gazetteer
 
-LONGGANG_STREETS: tuple[str, ...] = gazetteer().streets  # the study area's streets, from places.csv
-STREET_ENGLISH: dict[str, str] = {s: gazetteer().english[s] for s in LONGGANG_STREETS}
 SEGMENT_COLUMNS = ["doc_id", "segment_id", "street", "district", "scope", "attribution", "genre", "year", "speaker", "role",
                    "text", "n_chars"]
 MIN_HEADINGS = 2  # two speaker headings make a document a run of speeches (one could be a byline)
@@ -40,11 +38,6 @@ class Segment:
     def n_chars(self) -> int:
         """Characters other than white space."""
         return sum(not c.isspace() for c in self.text)
-
-
-def street_mentions(text: str) -> list[str]:
-    """Every study-area street named as 'X街道', in order, leaving out same-named streets of other districts."""
-    return gazetteer().streets_named(text)
 
 
 def sentence_at(text: str, position: int) -> str:

@@ -370,9 +370,12 @@ def sentences_of(tokens: list[str], keep) -> list[list[str]]:
     return out
 
 
-def supported_pairs(pairs: pd.DataFrame, min_support: float = 0.5) -> pd.DataFrame:
+MIN_PAIR_SUPPORT = 0.5  # a pair is "alike" when one is the other's nearest street in at least half of the replicates
+
+
+def supported_pairs(pairs: pd.DataFrame, min_support: float = MIN_PAIR_SUPPORT) -> pd.DataFrame:
     """Pairs in which one street is the other's nearest in at least half of the replicates."""
-    return pairs[pairs["nearest_support"] >= min_support] if len(pairs) else pairs
+    return pairs[pairs["nearest_support"].astype(float) >= min_support] if len(pairs) else pairs
 
 
 # ---------------------------------------------------------------- time
