@@ -114,3 +114,9 @@ def test_concepts_resource_is_well_formed():
     frame = pd.read_csv(tokens.CONCEPTS, encoding="utf-8", keep_default_na=False, comment="#")
     assert list(frame.columns) == ["term", "concept", "reason"] and frame["term"].is_unique
     assert (frame["reason"].str.len() > 0).all()
+
+
+def test_compared_tokens_leave_out_places_and_stopwords():
+    assert tokens.is_compared_token("征拆") and tokens.is_compared_token("临时党支部")
+    assert not tokens.is_compared_token("平湖街道") and not tokens.is_compared_token("龙岗区") and not tokens.is_compared_token("南湾")
+    assert not tokens.is_compared_token("工作")  # officialese stopword

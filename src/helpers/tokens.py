@@ -167,6 +167,11 @@ def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
     return dict(zip(segments["segment_id"], cut))
 
 
+def is_compared_token(token: str) -> bool:
+    """A token that enters keyness and similarity: counted, and not a place name (a street naming itself is no finding)."""
+    return is_content_token(token) and token not in PLACE_NAMES
+
+
 def content_tokens(tokens: dict[str, list[str]]) -> dict[str, list[str]]:
     """The counted tokens of every segment."""
     return {sid: [t for t in toks if is_content_token(t)] for sid, toks in tokens.items()}
