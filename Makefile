@@ -43,6 +43,7 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
 
 bench: $(STAMP)
 	$(PY) -m helpers.bench --sizes $(BENCH_SIZES)

@@ -2,6 +2,7 @@
 
 Tests write only to temporary folders: the build and figure folders are pointed at one before any helper is
 imported (helpers.paths reads them once), so no test leaves a jieba cache or a table in the project's build/."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Pinyin, glosses (curated glossary → codebook → CC-CEDICT), English headers and hash-keyed translations."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -43,8 +44,33 @@ def test_dictionary_senses_are_cleaned():
 
 # The 25 most frequent non-place terms of the seed corpus, read by hand from build/tables/term_frequencies.csv
 # (scope ALL, is_place False) after `make report` on seeds/.
-SEED_TOP_25 = ["党建", "社区", "党员", "群众", "城市", "党支部", "党组织", "服务", "建设", "征拆", "党员干部", "基层党建", "园区",
-               "一线", "干部", "党建引领", "发展", "社区党委", "组织", "党", "书记", "党工委", "基层", "创新", "花园小区"]
+SEED_TOP_25 = [
+    "党建",
+    "社区",
+    "党员",
+    "群众",
+    "城市",
+    "党支部",
+    "党组织",
+    "服务",
+    "建设",
+    "征拆",
+    "党员干部",
+    "基层党建",
+    "园区",
+    "一线",
+    "干部",
+    "党建引领",
+    "发展",
+    "社区党委",
+    "组织",
+    "党",
+    "书记",
+    "党工委",
+    "基层",
+    "创新",
+    "花园小区",
+]
 
 
 def test_top_terms_of_the_seeds_have_curated_glosses():
@@ -80,8 +106,9 @@ def test_translation_is_keyed_by_the_exact_sentence():
 def test_translation_file_invalidation(tmp_path, monkeypatch):
     sentence = "街道党工委成立临时党支部。"
     path = tmp_path / "translations.csv"
-    pd.DataFrame({"key": [bilingual.sentence_key(sentence)], "chinese": [sentence],
-                  "english": ["The street Party Working Committee set up a temporary Party branch."]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"key": [bilingual.sentence_key(sentence)], "chinese": [sentence], "english": ["The street Party Working Committee set up a temporary Party branch."]}
+    ).to_csv(path, index=False)
     monkeypatch.setattr(bilingual, "TRANSLATIONS", path)
     bilingual.translations.cache_clear()
     try:

@@ -1,4 +1,5 @@
 """Every cleaning step on real snippets from the seeds, and the accounting: raw = kept + logged."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,12 +21,15 @@ def test_real_parentheses_survive_pinyin_stripping(text):
 
 
 # ---- mojibake
-@pytest.mark.parametrize("garbled, repaired", [
-    ("雷鳴之前!秉h的建設,首先", "雷鳴之前!黨的建設,首先"),
-    ("核心要義!暗赖裸y行”項目", "核心要義!道德銀行”項目"),
-    ("有效路徑?梢赃@么理解,在城市", "有效路徑以這么理解,在城市"),
-    ("逐步轉變?yōu)椤爸卫順屑~”。", "逐步轉變“治理樞紐”。"),
-])
+@pytest.mark.parametrize(
+    "garbled, repaired",
+    [
+        ("雷鳴之前!秉h的建設,首先", "雷鳴之前!黨的建設,首先"),
+        ("核心要義!暗赖裸y行”項目", "核心要義!道德銀行”項目"),
+        ("有效路徑?梢赃@么理解,在城市", "有效路徑以這么理解,在城市"),
+        ("逐步轉變?yōu)椤爸卫順屑~”。", "逐步轉變“治理樞紐”。"),
+    ],
+)
 def test_gbk_byte_shift_is_repaired(garbled, repaired):
     assert run_step(cleaning.repair_mojibake, garbled) == repaired
 
@@ -39,9 +43,17 @@ def test_unrepairable_mojibake_leaves_the_text_and_is_logged():
     assert "unrepairable" in edits[0].note
 
 
-@pytest.mark.parametrize("text", [
-    "党建工作如何进行?龙城街道在进行全面摸排", "纳入A股市场", "利用Python进行分析", "“党建+X”模式", "地铁14号线", "A股和B股",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "党建工作如何进行?龙城街道在进行全面摸排",
+        "纳入A股市场",
+        "利用Python进行分析",
+        "“党建+X”模式",
+        "地铁14号线",
+        "A股和B股",
+    ],
+)
 def test_clean_text_is_not_taken_for_mojibake(text):
     assert run_step(cleaning.repair_mojibake, text) == text
 
@@ -89,16 +101,14 @@ def test_ocr_dash_between_chinese_is_yi():
 
 # ---- page breaks, duplicates, captions, boilerplate
 def test_words_split_over_page_breaks_are_rejoined():
-    text = ("花园小区党支部在小区事务中有担当有作为，构建起“花园小区党支部+业主委员会+物业管理公\n\n"
-            "司”三位一体、三方联动的城市花园小区现代治理和服务体系。")
+    text = "花园小区党支部在小区事务中有担当有作为，构建起“花园小区党支部+业主委员会+物业管理公\n\n司”三位一体、三方联动的城市花园小区现代治理和服务体系。"
     assert "物业管理公司”三位一体" in run_step(cleaning.rejoin_page_breaks, text)
 
 
 def test_headings_are_not_joined_to_their_paragraphs():
     text = "在抓好街道党建方面，党工委始终聚焦主责主业\n\n南湾街道党工委牢固树立“四个意识”，坚定“四个自信”。"
     assert run_step(cleaning.rejoin_page_breaks, text) == text
-    speech = ("不少党员干部24小时连轴转，才切切实实赢得劳资纠纷处置攻坚战的全\n\n横岗街道党工委书记 李坚\n\n"
-              "木连龙清拆工作涉及方方面面。")
+    speech = "不少党员干部24小时连轴转，才切切实实赢得劳资纠纷处置攻坚战的全\n\n横岗街道党工委书记 李坚\n\n木连龙清拆工作涉及方方面面。"
     assert run_step(cleaning.rejoin_page_breaks, speech) == speech
 
 
@@ -118,8 +128,10 @@ def test_near_exact_repeats_are_removed():
 
 
 def test_photo_captions_are_removed():
-    text = ("今年3月初，该街道召开加快怡翠路拆迁包干工作动员会，举全街道之力推进拆迁补偿工作。“断\n\n\n\n"
-            "怡翠路拆迁临时党支部宣动员\n\n头十年，这次一定要想方设法啃下这块‘硬骨头’。”土地整备中心作为指导部门。")
+    text = (
+        "今年3月初，该街道召开加快怡翠路拆迁包干工作动员会，举全街道之力推进拆迁补偿工作。“断\n\n\n\n"
+        "怡翠路拆迁临时党支部宣动员\n\n头十年，这次一定要想方设法啃下这块‘硬骨头’。”土地整备中心作为指导部门。"
+    )
     out = run_step(cleaning.strip_captions, text)
     assert "宣动员" not in out
     out = run_step(cleaning.rejoin_page_breaks, run_step(cleaning.tidy_blank_lines, out))
@@ -133,21 +145,24 @@ def test_section_headings_are_not_captions():
     assert "篇章一" in run_step(cleaning.strip_captions, heading)
 
 
-@pytest.mark.parametrize("line, kind", [
-    ("中国共产党新闻网>>党建", "site navigation"),
-    ("微信“扫一扫”添加“学习大国”", "share button"),
-    ("2019年02月18日09:04    来源：学习时报", "publication metadata"),
-    ("发布时间：2020-10-22 来源： 心得体会 点击：", "publication metadata"),
-    ("相关热词搜索：党建工作 座谈会上 基层 讲话 城市", "page footer"),
-    ("热点文章阅读", "page footer"),
-    ("责编：徐鹏 美编\\组版：张喻", "credit"),
-    ("文：张鹏 图：钟致棠", "credit"),
-    ("深圳侨报记者 王晶晶/文", "credit"),
-    ("钟致崇/图", "credit"),
-    ("文/李薇 李剑飞", "credit"),
-    ("制图：温亮", "credit"),
-    ("(责编：谢倩、秦华)", "credit"),
-])
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        ("中国共产党新闻网>>党建", "site navigation"),
+        ("微信“扫一扫”添加“学习大国”", "share button"),
+        ("2019年02月18日09:04    来源：学习时报", "publication metadata"),
+        ("发布时间：2020-10-22 来源： 心得体会 点击：", "publication metadata"),
+        ("相关热词搜索：党建工作 座谈会上 基层 讲话 城市", "page footer"),
+        ("热点文章阅读", "page footer"),
+        ("责编：徐鹏 美编\\组版：张喻", "credit"),
+        ("文：张鹏 图：钟致棠", "credit"),
+        ("深圳侨报记者 王晶晶/文", "credit"),
+        ("钟致崇/图", "credit"),
+        ("文/李薇 李剑飞", "credit"),
+        ("制图：温亮", "credit"),
+        ("(责编：谢倩、秦华)", "credit"),
+    ],
+)
 def test_boilerplate_lines_are_recognised(line, kind):
     assert cleaning.boilerplate_kind(line) == kind
 
@@ -173,13 +188,16 @@ def test_nothing_is_lost(prefix):
     assert all(r["reason"] for r in log)
 
 
-@pytest.mark.parametrize("prefix, absent", [
-    ("000", ["布吉街 道", "战斗 堡垒", "责编", "美编", "-批"]),
-    ("001", ["记者 王晶晶", "###", "会议现场。"]),
-    ("002", ["公\n\n司", "宣动员", "大家谈", "公益义诊", "文/李薇", "制图"]),
-    ("003", ["扫一扫", ">>", "来源：", "责编", "原标题", "仲崇富"]),
-    ("004", ["(fā)", "秉h", "裸y", "?yōu)", "發", "熱點文章", "相关热词"]),
-])
+@pytest.mark.parametrize(
+    "prefix, absent",
+    [
+        ("000", ["布吉街 道", "战斗 堡垒", "责编", "美编", "-批"]),
+        ("001", ["记者 王晶晶", "###", "会议现场。"]),
+        ("002", ["公\n\n司", "宣动员", "大家谈", "公益义诊", "文/李薇", "制图"]),
+        ("003", ["扫一扫", ">>", "来源：", "责编", "原标题", "仲崇富"]),
+        ("004", ["(fā)", "秉h", "裸y", "?yōu)", "發", "熱點文章", "相关热词"]),
+    ],
+)
 def test_clean_seeds_show_none_of_the_defects(prefix, absent):
     clean, _ = cleaning.clean_text(prefix, seed_text(prefix))
     for defect in absent:

@@ -1,4 +1,5 @@
 """Loading: strict decoding of every encoding a Chinese text file comes in, and clear rejections."""
+
 from __future__ import annotations
 
 import codecs
@@ -10,10 +11,19 @@ from helpers import corpus
 SNIPPET = "平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作，最关键的是在党建指引下，党员干部发挥了重要作用。\n"
 
 
-@pytest.mark.parametrize("encoding, prefix", [
-    ("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("gb18030", b""), ("gbk", b""),
-    ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE), ("utf-16-le", b""), ("big5", b""),
-])
+@pytest.mark.parametrize(
+    "encoding, prefix",
+    [
+        ("utf-8", b""),
+        ("utf-8", codecs.BOM_UTF8),
+        ("gb18030", b""),
+        ("gbk", b""),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-16-le", b""),
+        ("big5", b""),
+    ],
+)
 def test_decodes_each_encoding_exactly(tmp_path, encoding, prefix):
     text = SNIPPET if encoding != "big5" else "發布時間：2020年10月22日，城市基層黨建工作座談會在區委召開，各街道黨工委書記參加會議並發言。\n"
     (tmp_path / "doc.txt").write_bytes(prefix + text.encode(encoding))
@@ -27,13 +37,17 @@ def test_crlf_is_kept_for_cleaning_to_normalise(tmp_path):
     assert "\r\n" in corpus.load_corpus(tmp_path).documents[0].text
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "empty"), (b"  \n\n", "empty"),
-    (bytes(range(256)) * 4, "binary"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(200), "binary"),
-    (b"\xff\xfe\x00\xd8", "byte-order mark"),
-    (b"\x81\x30\x81\x30" * 3 + b"\xff\xff\xff", "not decodable"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty"),
+        (b"  \n\n", "empty"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "binary"),
+        (b"\xff\xfe\x00\xd8", "byte-order mark"),
+        (b"\x81\x30\x81\x30" * 3 + b"\xff\xff\xff", "not decodable"),
+    ],
+)
 def test_bad_files_are_rejected_with_a_reason(tmp_path, content, reason):
     (tmp_path / "good.txt").write_text(SNIPPET, encoding="utf-8")
     (tmp_path / "bad.txt").write_bytes(content)

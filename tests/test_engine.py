@@ -1,5 +1,6 @@
 """The per-document engine: the same results serially, in a process pool and on Dask; a cache that recomputes only
 what changed (content or code); progress that works without a terminal; a notebook runner that fails in one line."""
+
 from __future__ import annotations
 
 import importlib
@@ -32,8 +33,7 @@ def seed_paragraphs(seed_documents) -> list[str]:
 def dask_client():
     """A local Dask cluster of one worker process (the tasks are pickled and run elsewhere, as on a real cluster)."""
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0",
-                                       scheduler_kwargs={"dashboard": False})
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0", scheduler_kwargs={"dashboard": False})
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -45,16 +45,19 @@ def test_serial_pool_and_dask_give_identical_results(seed_documents, seed_paragr
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     cleaned = {}
     for name in ("serial", "local", "dask"):  # serial_below=0: the pool runs even for this small corpus
-        cleaned[name] = engine.map_documents(cleaning.clean_text, seed_documents, stage="cleaning", star=True,
-                                             engine=name, cache=False, serial_below=0, client=dask_client)
+        cleaned[name] = engine.map_documents(
+            cleaning.clean_text, seed_documents, stage="cleaning", star=True, engine=name, cache=False, serial_below=0, client=dask_client
+        )
     # equal values, and the same bytes once serialised (pickle's bytes depend on object identity, so JSON)
     assert cleaned["serial"] == cleaned["local"] == cleaned["dask"]
     as_bytes = {name: json.dumps(value, ensure_ascii=False).encode() for name, value in cleaned.items()}
     assert as_bytes["serial"] == as_bytes["local"] == as_bytes["dask"]
     assert [log[0]["doc_id"] for _, log in cleaned["local"]] == [doc_id for doc_id, _ in seed_documents]  # input order
 
-    cut = {name: engine.map_documents(tokens.segment_text, seed_paragraphs, stage="jieba", engine=name, cache=False,
-                                      serial_below=0, client=dask_client) for name in ("serial", "local", "dask")}
+    cut = {
+        name: engine.map_documents(tokens.segment_text, seed_paragraphs, stage="jieba", engine=name, cache=False, serial_below=0, client=dask_client)
+        for name in ("serial", "local", "dask")
+    }
     assert cut["serial"] == cut["local"] == cut["dask"]
     assert cut["local"] == [tokens.segment_text(p) for p in seed_paragraphs]
     assert len(cut["local"]) == len(seed_paragraphs) > 40
@@ -102,8 +105,10 @@ def test_cache_recomputes_only_new_or_changed_documents(counting_module, tmp_pat
     module, _ = counting_module
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     store = tmp_path / "cache.sqlite"
+
     def run(items):
         return engine.map_documents(module.shout, items, stage="shout", engine="serial", cache_file=store)
+
     docs = ["龙城街道", "南湾街道", "平湖街道", "坂田街道", "龙城街道"]  # a repeated text is computed once
     assert run(docs) == [d.upper() for d in docs]
     assert module.CALLS == docs[:4]
@@ -119,8 +124,10 @@ def test_cache_misses_when_code_or_resources_change(counting_module, tmp_path, m
     module, path = counting_module
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     store = tmp_path / "cache.sqlite"
+
     def run():
         return engine.map_documents(module.shout, ["坪地街道"], stage="shout", engine="serial", cache_file=store)
+
     run()
     run()
     assert module.CALLS == ["坪地街道"]
@@ -157,8 +164,7 @@ def test_progress_without_a_terminal(monkeypatch, seed_documents):
     monkeypatch.setenv("ENGINE_PROGRESS", "text")
     captured = io.StringIO()  # not a tty, like a CI log or make report's pipe
     monkeypatch.setattr(sys, "stderr", captured)
-    result = engine.map_documents(cleaning.clean_text, seed_documents[:2], stage="cleaning the seeds", star=True,
-                                  engine="serial", cache=False)
+    result = engine.map_documents(cleaning.clean_text, seed_documents[:2], stage="cleaning the seeds", star=True, engine="serial", cache=False)
     assert [text for text, _ in result] == [cleaning.clean_text(*d)[0] for d in seed_documents[:2]]
     assert "cleaning the seeds" in captured.getvalue() and "2/2" in captured.getvalue()
 
@@ -171,8 +177,7 @@ def test_progress_without_a_terminal(monkeypatch, seed_documents):
 
 @pytest.mark.slow
 def test_progress_in_a_piped_subprocess(tmp_path):
-    code = ("from helpers import engine, tokens\n"
-            "print(engine.map_documents(tokens.segment_text, ['临时党支部', '战斗堡垒'], stage='piped', serial_below=0))")
+    code = "from helpers import engine, tokens\nprint(engine.map_documents(tokens.segment_text, ['临时党支部', '战斗堡垒'], stage='piped', serial_below=0))"
     env = {**os.environ, "BUILD_DIR": str(tmp_path), "ENGINE_PROGRESS": ""}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
@@ -196,13 +201,12 @@ def test_tokenize_segments_goes_through_the_engine(tmp_path, monkeypatch, seed_p
 
 NOTEBOOK = {
     "cells": [
-        {"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "outputs": [],
-         "source": "import time\ntime.sleep(2.2)\nstreet = '龙城'"},
-        {"cell_type": "code", "execution_count": None, "id": "b", "metadata": {}, "outputs": [],
-         "source": "# the attribution step\nshare = len(street) / 0\n"},
+        {"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "outputs": [], "source": "import time\ntime.sleep(2.2)\nstreet = '龙城'"},
+        {"cell_type": "code", "execution_count": None, "id": "b", "metadata": {}, "outputs": [], "source": "# the attribution step\nshare = len(street) / 0\n"},
     ],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
+    "nbformat": 4,
+    "nbformat_minor": 5,
 }
 
 
@@ -256,8 +260,7 @@ def test_local_dask_cluster_without_a_scheduler(seed_documents, monkeypatch):
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     monkeypatch.setattr(engine, "_DASK_CLIENT", None)
     try:
-        result = engine.map_documents(cleaning.clean_text, seed_documents[:2], stage="cleaning", star=True,
-                                      engine="dask", cache=False)
+        result = engine.map_documents(cleaning.clean_text, seed_documents[:2], stage="cleaning", star=True, engine="dask", cache=False)
     finally:
         engine._DASK_CLIENT.close()
         engine._DASK_CLIENT.cluster.close()

@@ -1,5 +1,6 @@
 """Every notebook executed with nbconvert, as CI and analysts run them: on the seeds, twice (the builds must be
 byte-identical), and on a hostile corpus without a manifest (nothing it contains may reach HTML live)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,14 +21,23 @@ JUPYTER = Path(sys.executable).with_name("jupyter")
 
 def run_pipeline(corpus: Path, out: Path) -> dict[str, subprocess.CompletedProcess]:
     """Execute every notebook in order into out/ (tables, figures, HTML); stop at the first failure."""
-    env = {**os.environ, "CORPUS": str(corpus), "BUILD_DIR": str(out / "build"), "FIGURES_DIR": str(out / "figures"),
-           "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+    env = {
+        **os.environ,
+        "CORPUS": str(corpus),
+        "BUILD_DIR": str(out / "build"),
+        "FIGURES_DIR": str(out / "figures"),
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+    }
     results = {}
     for notebook in NOTEBOOKS:
         results[notebook.name] = proc = subprocess.run(
-            [str(JUPYTER), "nbconvert", "--to", "html", "--execute", "--log-level=WARN",
-             "--output-dir", str(out / "build" / "notebooks"), str(notebook)],
-            env=env, capture_output=True, text=True, timeout=600)
+            [str(JUPYTER), "nbconvert", "--to", "html", "--execute", "--log-level=WARN", "--output-dir", str(out / "build" / "notebooks"), str(notebook)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if proc.returncode:
             break
     return results
@@ -67,8 +77,13 @@ def test_two_builds_are_byte_identical(seeds_build, tmp_path):
         assert digests(first / folder) == digests(tmp_path / folder), folder
 
 
-PAYLOADS = ['<script>alert("corpus")</script>', "<img src=x onerror=alert(1)>", "[点我](javascript:alert(1))",
-            '"><svg/onload=alert(2)>', "<iframe src=javascript:alert(3)></iframe>"]
+PAYLOADS = [
+    '<script>alert("corpus")</script>',
+    "<img src=x onerror=alert(1)>",
+    "[点我](javascript:alert(1))",
+    '"><svg/onload=alert(2)>',
+    "<iframe src=javascript:alert(3)></iframe>",
+]
 LIVE_MARKERS = ['<script>alert("corpus")', "<img src=x", "<svg/onload", "<iframe src=javascript", 'href="javascript:']
 
 
@@ -76,8 +91,9 @@ LIVE_MARKERS = ['<script>alert("corpus")', "<img src=x", "<svg/onload", "<iframe
 def hostile_build(tmp_path_factory) -> tuple[Path, dict]:
     corpus = tmp_path_factory.mktemp("hostile_corpus")
     lines = "\n\n".join(f"坪地街道党工委在征拆一线成立临时党支部，{p}，党员干部发挥先锋模范作用，满意度达96%。" for p in PAYLOADS)
-    (corpus / "web_article.txt").write_text(f"坪地街道：党建引领征拆攻坚\n发布时间：2021-03-05 来源：龙岗新闻网\n\n{lines}\n\n"
-                                            f"“{PAYLOADS[0]}”是口号。\n", encoding="utf-8")
+    (corpus / "web_article.txt").write_text(
+        f"坪地街道：党建引领征拆攻坚\n发布时间：2021-03-05 来源：龙岗新闻网\n\n{lines}\n\n“{PAYLOADS[0]}”是口号。\n", encoding="utf-8"
+    )
     (corpus / "traditional_gbk.txt").write_bytes("坂田街道黨工委書記在座談會上講話，要求充分發揮黨支部戰鬥堡壘作用，成立65個臨時黨支部。\n".encode("gbk"))
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)

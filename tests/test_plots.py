@@ -1,4 +1,5 @@
 """Figures: the CJK font comes from requirements.txt and draws every glyph; clouds are byte-identical."""
+
 from __future__ import annotations
 
 import warnings

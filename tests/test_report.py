@@ -1,5 +1,6 @@
 """The report's blocks: escaping of corpus text, captions, English headers, CSV links, build facts, the context
 section, and cleaning told truthfully (repairs, partial repairs, deletions, copies and joins counted apart)."""
+
 from __future__ import annotations
 
 import re
@@ -47,18 +48,77 @@ def test_with_english_adds_translation_and_labels_safely():
 def hostile_tables() -> dict[str, pd.DataFrame]:
     """A minimal table set whose corpus strings are all payloads."""
     text = f"坪地街道党工委在征拆一线成立临时党支部，{PAYLOAD}。昨日，党工委书记逐一上台讲话。"
-    docs = pd.DataFrame([{"doc_id": "x01", "file": "x01.txt", "rejected": "False", "reason": "", "title": PAYLOAD,
-                          "outlet": PAYLOAD, "credits": PAYLOAD, "date": "2021", "genre": "speech", "script": "Simplified",
-                          "street": "坪地", "notes": PAYLOAD, "scope": "longgang", "district": "龙岗区", "attribution": "manifest",
-                          "year": "2021", "duplicate_of": "", "metadata_source": "inferred from text", "missing_metadata": "",
-                          "raw_chars": 100, "clean_chars": 90}])
-    segs = pd.DataFrame([
-        {"doc_id": "x01", "segment_id": "x01-01", "street": "", "scope": "longgang", "attribution": "", "genre": "news report",
-         "speaker": "", "text": text, "n_chars": len(text)},
-        *({"doc_id": "x01", "segment_id": f"x01-0{i}", "street": "坪地", "scope": "longgang", "attribution": "speaker",
-           "genre": "speech", "speaker": f"张{i}", "text": text, "n_chars": len(text)} for i in (2, 3))])
-    summary = pd.DataFrame([{"doc_id": "x01", "step": "mojibake", "reason": PAYLOAD, "outcome": "partial", "edits": 1,
-                             "copies_removed": 0, "chars_removed": 3, "chars_added": 2, "example": PAYLOAD}])
+    docs = pd.DataFrame(
+        [
+            {
+                "doc_id": "x01",
+                "file": "x01.txt",
+                "rejected": "False",
+                "reason": "",
+                "title": PAYLOAD,
+                "outlet": PAYLOAD,
+                "credits": PAYLOAD,
+                "date": "2021",
+                "genre": "speech",
+                "script": "Simplified",
+                "street": "坪地",
+                "notes": PAYLOAD,
+                "scope": "longgang",
+                "district": "龙岗区",
+                "attribution": "manifest",
+                "year": "2021",
+                "duplicate_of": "",
+                "metadata_source": "inferred from text",
+                "missing_metadata": "",
+                "raw_chars": 100,
+                "clean_chars": 90,
+            }
+        ]
+    )
+    segs = pd.DataFrame(
+        [
+            {
+                "doc_id": "x01",
+                "segment_id": "x01-01",
+                "street": "",
+                "scope": "longgang",
+                "attribution": "",
+                "genre": "news report",
+                "speaker": "",
+                "text": text,
+                "n_chars": len(text),
+            },
+            *(
+                {
+                    "doc_id": "x01",
+                    "segment_id": f"x01-0{i}",
+                    "street": "坪地",
+                    "scope": "longgang",
+                    "attribution": "speaker",
+                    "genre": "speech",
+                    "speaker": f"张{i}",
+                    "text": text,
+                    "n_chars": len(text),
+                }
+                for i in (2, 3)
+            ),
+        ]
+    )
+    summary = pd.DataFrame(
+        [
+            {
+                "doc_id": "x01",
+                "step": "mojibake",
+                "reason": PAYLOAD,
+                "outcome": "partial",
+                "edits": 1,
+                "copies_removed": 0,
+                "chars_removed": 3,
+                "chars_added": 2,
+                "example": PAYLOAD,
+            }
+        ]
+    )
     log = pd.DataFrame([{"doc_id": "x01", "step": "mojibake", "outcome": "partial", "example": PAYLOAD}])
     return {"documents": docs, "segments": segs, "cleaning_summary": summary, "cleaning_log": log}
 

@@ -1,4 +1,5 @@
 """Segments and streets: 000's eleven speeches, document and paragraph attribution, the street detector."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,16 +27,19 @@ def test_000_splits_into_eleven_speeches_with_street_and_speaker():
     assert all(s.attribution == "speaker" and s.scope == schema.IN_AREA for s in speeches)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("龙岗区龙城街道积极探索新时代党建工作。龙城街道辖区有8688家企业。", "龙城"),
-    ("深圳市龙岗区南湾街道着力提升基层党建精细化水平。南湾街道党工委牢固树立“四个意识”。", "南湾"),
-    ("龙岗区高度重视基层党建，龙岗区委书记张勇多次指示。", ""),  # the district is not 龙岗街道
-    ("龙岗街道作为一个老街道，也是全区面积最大的街道。龙岗街道将继续紧抓党建。", "龙岗"),
-    ("龙华区大浪街道党工委推进党建引领。大浪街道成立临时党支部。", ""),  # a street of another district
-    ("龙华区龙城街道开展活动。龙华区龙城街道成立党支部。", ""),  # same name, other district
-    ("江苏省常州市武进区龙城街道召开会议。常州市武进区龙城街道成立党支部。", ""),
-    ("平湖街道完成征拆。布吉街道推进棚改。吉华街道创新治理。", ""),  # no dominant street
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("龙岗区龙城街道积极探索新时代党建工作。龙城街道辖区有8688家企业。", "龙城"),
+        ("深圳市龙岗区南湾街道着力提升基层党建精细化水平。南湾街道党工委牢固树立“四个意识”。", "南湾"),
+        ("龙岗区高度重视基层党建，龙岗区委书记张勇多次指示。", ""),  # the district is not 龙岗街道
+        ("龙岗街道作为一个老街道，也是全区面积最大的街道。龙岗街道将继续紧抓党建。", "龙岗"),
+        ("龙华区大浪街道党工委推进党建引领。大浪街道成立临时党支部。", ""),  # a street of another district
+        ("龙华区龙城街道开展活动。龙华区龙城街道成立党支部。", ""),  # same name, other district
+        ("江苏省常州市武进区龙城街道召开会议。常州市武进区龙城街道成立党支部。", ""),
+        ("平湖街道完成征拆。布吉街道推进棚改。吉华街道创新治理。", ""),  # no dominant street
+    ],
+)
 def test_dominant_street(text, expected):
     assert gazetteer().attribute(text).street == expected
 

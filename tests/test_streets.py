@@ -1,6 +1,7 @@
 """The street as the unit: places, scope, pooling by street with genre strata, intervals, keyness and similarity,
 on corpora made from the seeds (000 split into one file per speech, an articles-only folder, one document, an
 article from another district)."""
+
 from __future__ import annotations
 
 import re
@@ -18,10 +19,12 @@ from conftest import SEEDS, seed_text
 
 CODES = framing.load_codebook()
 # A realistic article from a neighbouring district (written for this test): 龙华区 and its street 大浪.
-LONGHUA_ARTICLE = ("大浪街道：党建引领城中村综合治理\n\n"
-                   "近日，龙华区大浪街道党工委在城中村综合治理一线成立临时党支部，组织党员干部冲锋在前，"
-                   "累计走访群众3200户。大浪街道党工委书记表示，要把支部建在项目上。\n\n"
-                   "龙华区委组织部有关负责人介绍，大浪街道的做法将在全区推广。\n")
+LONGHUA_ARTICLE = (
+    "大浪街道：党建引领城中村综合治理\n\n"
+    "近日，龙华区大浪街道党工委在城中村综合治理一线成立临时党支部，组织党员干部冲锋在前，"
+    "累计走访群众3200户。大浪街道党工委书记表示，要把支部建在项目上。\n\n"
+    "龙华区委组织部有关负责人介绍，大浪街道的做法将在全区推广。\n"
+)
 
 
 def build(folder: Path) -> dict[str, pd.DataFrame]:
@@ -71,15 +74,18 @@ def test_places_are_data_with_sources():
     assert gazetteer().study_district == "龙岗区"
 
 
-@pytest.mark.parametrize("text, scope, street", [
-    ("深圳市龙岗区南湾街道着力提升基层党建精细化水平。南湾街道党工委牢固树立“四个意识”。", schema.IN_AREA, "南湾"),
-    ("龙岗区高度重视基层党建，龙岗区委书记多次指示。", schema.IN_AREA, ""),
-    (LONGHUA_ARTICLE, schema.OUTSIDE, ""),
-    ("江苏省常州市武进区龙城街道召开会议。常州市武进区龙城街道成立党支部。", schema.UNKNOWN, ""),
-    ("回龙埔社区党委开展“书记项目”，回龙埔社区居民踊跃参加。", schema.IN_AREA, "龙城"),  # a community names its street
-    ("×区×街道召开城市基层党建工作座谈会。", schema.UNKNOWN, ""),  # anonymised
-    ("平湖街道完成征拆。布吉街道推进棚改。吉华街道创新治理。", schema.IN_AREA, ""),  # no dominant street
-])
+@pytest.mark.parametrize(
+    "text, scope, street",
+    [
+        ("深圳市龙岗区南湾街道着力提升基层党建精细化水平。南湾街道党工委牢固树立“四个意识”。", schema.IN_AREA, "南湾"),
+        ("龙岗区高度重视基层党建，龙岗区委书记多次指示。", schema.IN_AREA, ""),
+        (LONGHUA_ARTICLE, schema.OUTSIDE, ""),
+        ("江苏省常州市武进区龙城街道召开会议。常州市武进区龙城街道成立党支部。", schema.UNKNOWN, ""),
+        ("回龙埔社区党委开展“书记项目”，回龙埔社区居民踊跃参加。", schema.IN_AREA, "龙城"),  # a community names its street
+        ("×区×街道召开城市基层党建工作座谈会。", schema.UNKNOWN, ""),  # anonymised
+        ("平湖街道完成征拆。布吉街道推进棚改。吉华街道创新治理。", schema.IN_AREA, ""),  # no dominant street
+    ],
+)
 def test_attribution_of_a_text(text, scope, street):
     found = gazetteer().attribute(text)
     assert (found.scope, found.street) == (scope, street)
@@ -188,10 +194,21 @@ def test_bootstrap_is_seeded_and_order_independent():
 
 def test_keyness_exact_test_by_hand():
     # street A: 4 sentences, 3 with 征拆; rest: 6 sentences, 0 with 征拆 → p = C(3,3)C(7,1)/C(10,4) = 7/210
-    segments = pd.DataFrame({"doc_id": ["a", "b"], "segment_id": ["a-01", "b-01"], "street": ["平湖", "布吉"],
-                             "scope": [schema.IN_AREA] * 2, "genre": [schema.SPEECH] * 2, "n_chars": [40, 60], "year": ["", ""]})
-    toks = {"a-01": ["征拆", "干部", "。", "征拆", "。", "征拆", "群众", "。", "群众", "。"],
-            "b-01": ["群众", "。", "干部", "。", "群众", "。", "干部", "。", "群众", "。", "干部", "。"]}
+    segments = pd.DataFrame(
+        {
+            "doc_id": ["a", "b"],
+            "segment_id": ["a-01", "b-01"],
+            "street": ["平湖", "布吉"],
+            "scope": [schema.IN_AREA] * 2,
+            "genre": [schema.SPEECH] * 2,
+            "n_chars": [40, 60],
+            "year": ["", ""],
+        }
+    )
+    toks = {
+        "a-01": ["征拆", "干部", "。", "征拆", "。", "征拆", "群众", "。", "群众", "。"],
+        "b-01": ["群众", "。", "干部", "。", "群众", "。", "干部", "。", "群众", "。", "干部", "。"],
+    }
     key, summary = streets.keyness(segments, toks, lambda t: t not in "。")
     row = key.query("genre == 'all' and group == '平湖' and term == '征拆'").iloc[0]
     assert row["sentences"] == 3 and row["group_sentences"] == 4 and row["sentences_rest"] == 0
@@ -234,8 +251,9 @@ def test_term_rate_by_hand():
 
 def test_rate_grid_and_cloud_groups():
     frames = [c for c in CODES if c.kind == "frame"]
-    table = pd.DataFrame({"group": ["平湖", "平湖", "布吉", "布吉"], "kind": ["frame"] * 4,
-                          "name": [frames[1].name, frames[0].name] * 2, "rate_per_1k": [1.0, 2.0, 3.0, 4.0]})
+    table = pd.DataFrame(
+        {"group": ["平湖", "平湖", "布吉", "布吉"], "kind": ["frame"] * 4, "name": [frames[1].name, frames[0].name] * 2, "rate_per_1k": [1.0, 2.0, 3.0, 4.0]}
+    )
     grid = streets.rate_grid(table, CODES, "frame", "rate_per_1k", ["布吉", "平湖"])
     assert list(grid.index) == ["布吉", "平湖"] and list(grid.columns) == [c.name for c in frames]
     assert grid.loc["平湖", frames[0].name] == 2.0 and grid.loc["布吉", frames[1].name] == 3.0

@@ -1,4 +1,5 @@
 """Words: dictionary terms come out whole, stopwords go, keyness matches a hand computation."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -7,18 +8,21 @@ import pytest
 from helpers import tokens
 
 
-@pytest.mark.parametrize("sentence, term", [
-    ("充分发挥临时党支部的战斗堡垒作用和党员干部的先锋模范作用", "临时党支部"),
-    ("充分发挥临时党支部的战斗堡垒作用和党员干部的先锋模范作用", "战斗堡垒"),
-    ("充分发挥临时党支部的战斗堡垒作用和党员干部的先锋模范作用", "先锋模范"),
-    ("平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作", "治水提质"),
-    ("平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作", "征拆"),
-    ("完成了久拖未决的老太坑土地整备任务", "土地整备"),
-    ("以加强花园小区党支部建设为着力点", "花园小区"),
-    ("讲述基层一线党建引领各项急难险重工作的心得体会", "急难险重"),
-    ("街道在党群服务中心设置党建书吧", "党群服务中心"),
-    ("街道党工委迅速成立专项工作领导小组", "党工委"),
-])
+@pytest.mark.parametrize(
+    "sentence, term",
+    [
+        ("充分发挥临时党支部的战斗堡垒作用和党员干部的先锋模范作用", "临时党支部"),
+        ("充分发挥临时党支部的战斗堡垒作用和党员干部的先锋模范作用", "战斗堡垒"),
+        ("充分发挥临时党支部的战斗堡垒作用和党员干部的先锋模范作用", "先锋模范"),
+        ("平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作", "治水提质"),
+        ("平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作", "征拆"),
+        ("完成了久拖未决的老太坑土地整备任务", "土地整备"),
+        ("以加强花园小区党支部建设为着力点", "花园小区"),
+        ("讲述基层一线党建引领各项急难险重工作的心得体会", "急难险重"),
+        ("街道在党群服务中心设置党建书吧", "党群服务中心"),
+        ("街道党工委迅速成立专项工作领导小组", "党工委"),
+    ],
+)
 def test_dictionary_terms_come_out_whole(sentence, term):
     assert term in tokens.segment_text(sentence)
 
@@ -58,8 +62,12 @@ def test_hmm_is_off_for_counting_so_fragments_are_not_invented():
 
 
 def test_codebook_terms_come_out_whole():
-    for sentence, term in [("全街道要立即进入战时状态", "战时状态"), ("带领全街道党员干部打好征拆硬仗", "征拆"),
-                           ("把准方向、攻克难关、开创新局", "攻克难关"), ("木连龙片区窝棚清拆的有力推进", "清拆")]:
+    for sentence, term in [
+        ("全街道要立即进入战时状态", "战时状态"),
+        ("带领全街道党员干部打好征拆硬仗", "征拆"),
+        ("把准方向、攻克难关、开创新局", "攻克难关"),
+        ("木连龙片区窝棚清拆的有力推进", "清拆"),
+    ]:
         assert term in tokens.segment_text(sentence)
     assert "codebook" not in tokens.codebook_terms() and "战时状态" in tokens.codebook_terms()
 
@@ -78,8 +86,7 @@ def test_tokenize_segments_leaves_speakers_and_names_out(tmp_path, monkeypatch):
     from helpers import paths
 
     monkeypatch.setattr(paths, "CACHE", tmp_path)
-    segments = pd.DataFrame({"segment_id": ["s1"], "speaker": ["龙云"],
-                             "text": ["龙云说，“三剑客”李德强、陈佩群带头攻坚，吉华街道党员干部的事情变多了"]})
+    segments = pd.DataFrame({"segment_id": ["s1"], "speaker": ["龙云"], "text": ["龙云说，“三剑客”李德强、陈佩群带头攻坚，吉华街道党员干部的事情变多了"]})
     toks = tokens.tokenize_segments(segments)["s1"]
     assert "龙云" not in toks and "李德" not in toks and "攻坚" in toks
 

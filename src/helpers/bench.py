@@ -6,6 +6,7 @@ Corpora are windows of consecutive lines of the seed texts with every line pertu
 redrawn, a common word inserted after a random punctuation mark), so no cache ever hits; each run writes into a
 fresh temporary build folder. Usage: python -m helpers.bench [--sizes 20 200 1000] [--keep DIR] [--add 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -141,13 +142,21 @@ def children_cpu() -> float:
 
 def run_pipeline(corpus_dir: Path, out: Path) -> tuple[float, int, str, bool]:
     """make report's runner on corpus_dir into out/ (build, figures): seconds, peak tree bytes, stdout, success."""
-    env = {**os.environ, "CORPUS": str(corpus_dir), "BUILD_DIR": str(out / "build"), "FIGURES_DIR": str(out / "figures"),
-           "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "ENGINE_PROGRESS": os.environ.get("ENGINE_PROGRESS", "off")}
+    env = {
+        **os.environ,
+        "CORPUS": str(corpus_dir),
+        "BUILD_DIR": str(out / "build"),
+        "FIGURES_DIR": str(out / "figures"),
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "ENGINE_PROGRESS": os.environ.get("ENGINE_PROGRESS", "off"),
+    }
     notebooks = sorted(str(p) for p in (paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     start = time.perf_counter()
     with TreeMemory() as memory:
-        proc = subprocess.run([sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *notebooks],
-                              env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *notebooks], env=env, capture_output=True, text=True
+        )
     return time.perf_counter() - start, memory.peak, proc.stdout + proc.stderr[-2000:], proc.returncode == 0
 
 
@@ -177,17 +186,41 @@ def measure(n_docs: int, seeds: list[list[str]], work: Path, add: int) -> list[R
     return runs
 
 
-HEADER = ("documents", "characters", "wall s", "chars/s", "jieba s", "× jieba", "CPU s", "CPU × jieba CPU",
-          "peak tree MB", "max proc MB", "report MB", "01 / 02 / 03 / 04 / 05 s", "note")
+HEADER = (
+    "documents",
+    "characters",
+    "wall s",
+    "chars/s",
+    "jieba s",
+    "× jieba",
+    "CPU s",
+    "CPU × jieba CPU",
+    "peak tree MB",
+    "max proc MB",
+    "report MB",
+    "01 / 02 / 03 / 04 / 05 s",
+    "note",
+)
 
 
 def row(run: Run) -> str:
     """One table line."""
     per_nb = " / ".join(f"{run.notebooks[k]:.0f}" for k in sorted(run.notebooks)) or "-"
-    cells = (f"{run.documents:,}", f"{run.characters:,}", f"{run.wall:.1f}", f"{run.characters / run.wall:,.0f}",
-             f"{run.jieba:.1f}", f"{run.wall / run.jieba:.1f}" if run.jieba else "-", f"{run.cpu:.0f}",
-             f"{run.cpu / run.jieba_cpu:.1f}" if run.jieba_cpu else "-", f"{run.tree_peak / 2**20:,.0f}",
-             f"{run.largest_process / 2**20:,.0f}", f"{run.report_bytes / 2**20:.1f}", per_nb, run.note)
+    cells = (
+        f"{run.documents:,}",
+        f"{run.characters:,}",
+        f"{run.wall:.1f}",
+        f"{run.characters / run.wall:,.0f}",
+        f"{run.jieba:.1f}",
+        f"{run.wall / run.jieba:.1f}" if run.jieba else "-",
+        f"{run.cpu:.0f}",
+        f"{run.cpu / run.jieba_cpu:.1f}" if run.jieba_cpu else "-",
+        f"{run.tree_peak / 2**20:,.0f}",
+        f"{run.largest_process / 2**20:,.0f}",
+        f"{run.report_bytes / 2**20:.1f}",
+        per_nb,
+        run.note,
+    )
     return "| " + " | ".join(cells) + " |"
 
 
@@ -201,9 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [lines for lines in seed_lines(paths.ROOT / "seeds") if lines]
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"engine {os.environ.get('ENGINE', 'local')}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f} (other work on the machine slows wall times; CPU times less so), "
-          f"work folder {work}", flush=True)
+    print(
+        f"engine {os.environ.get('ENGINE', 'local')}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} (other work on the machine slows wall times; CPU times less so), "
+        f"work folder {work}",
+        flush=True,
+    )
     print("| " + " | ".join(HEADER) + " |\n|" + "---|" * len(HEADER), flush=True)
     try:
         runs = [r for n in args.sizes for r in measure(n, seeds, work, args.add)]
@@ -214,8 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(cold) >= 2:
         a, b = cold[-2], cold[-1]
         growth = (b.wall / a.wall) / (b.characters / a.characters)
-        print(f"time grows {b.wall / a.wall:.1f}× for {b.characters / a.characters:.1f}× the characters "
-              f"({growth:.2f}× linear) between the two largest corpora")
+        print(f"time grows {b.wall / a.wall:.1f}× for {b.characters / a.characters:.1f}× the characters ({growth:.2f}× linear) between the two largest corpora")
     return 0 if all(r.ok for r in runs) else 1
 
 

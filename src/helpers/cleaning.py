@@ -4,6 +4,7 @@ Each step is a function `text -> list[Edit]` over the output of the step before 
 logged edits to the raw text in order gives the clean text back exactly (tests/test_cleaning.py),
 so the log answers "where did this text go?" for every character.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -33,6 +34,7 @@ OUTCOMES = (REPAIRED, PARTIAL, DELETED, REPLACED, JOINED, JOINED_POSSIBLE_LOSS)
 class Edit:
     """Replace text[start:end] by `after`; `note` says why (shown in the cleaning log); `outcome` what it achieved
     (empty: deleted when nothing is put back, else replaced); `copies` how many copies of earlier text it removed."""
+
     start: int
     end: int
     after: str = ""
@@ -51,7 +53,7 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     for edit in sorted(edits, key=lambda e: e.start):
         if edit.start < cursor:
             raise ValueError(f"overlapping edits at {edit.start}")
-        out += [text[cursor:edit.start], edit.after]
+        out += [text[cursor : edit.start], edit.after]
         cursor = edit.end
     return "".join(out) + text[cursor:]
 
@@ -175,15 +177,20 @@ def _repair_with_lead(m: re.Match[str]) -> Edit | None:
     dropped = len(decoded) - len(kept)
     # A '?' (or a reading fragment) stood for a character whose bytes are gone: the repaired run still lacks it.
     lost_before = m.group("lead")[0] == "?" or bool(m.group("fragment"))
-    return Edit(start, m.end(), kept, f"GBK shift repaired{f', {dropped} unrepairable char(s) dropped' if dropped else ''}",
-                PARTIAL if dropped or lost_before else REPAIRED)
+    return Edit(
+        start,
+        m.end(),
+        kept,
+        f"GBK shift repaired{f', {dropped} unrepairable char(s) dropped' if dropped else ''}",
+        PARTIAL if dropped or lost_before else REPAIRED,
+    )
 
 
 def has_word(text: str, starting_before: int | None = None) -> bool:
     """Whether text (read as Simplified) holds a dictionary word of 2+ characters (starting before an index)."""
     simplified, words = _t2s().convert(text), jieba_dictionary()
     last_start = len(simplified) if starting_before is None else starting_before
-    return any(simplified[i:i + n] in words for n in (2, 3, 4) for i in range(min(last_start, len(simplified) - n + 1)))
+    return any(simplified[i : i + n] in words for n in (2, 3, 4) for i in range(min(last_start, len(simplified) - n + 1)))
 
 
 def _repair_trailing(m: re.Match[str]) -> Edit | None:
@@ -228,8 +235,11 @@ ZHU_KEPT_AFTER = set("显卓土名专原巨译论遗合新所拙编昭")  # 显�
 
 def zhe_for_zhu(text: str) -> list[Edit]:
     """著 → 着 wherever Simplified usage has 着 (all but 著名, 著作, 显著 …), one logged edit per character."""
-    return [Edit(i, i + 1, "着", "著→着 (Simplified usage: verb and aspect particle)") for i, char in enumerate(text)
-            if char == "著" and text[i + 1:i + 2] not in ZHU_KEPT_BEFORE and text[i - 1:i] not in ZHU_KEPT_AFTER]
+    return [
+        Edit(i, i + 1, "着", "著→着 (Simplified usage: verb and aspect particle)")
+        for i, char in enumerate(text)
+        if char == "著" and text[i + 1 : i + 2] not in ZHU_KEPT_BEFORE and text[i - 1 : i] not in ZHU_KEPT_AFTER
+    ]
 
 
 def to_simplified(text: str) -> list[Edit]:
@@ -265,11 +275,13 @@ KEEP_FULLWIDTH = set("，；：！？（）")
 
 def normalise_width(text: str) -> list[Edit]:
     """Full-width letters, digits and symbols become ASCII; Chinese punctuation stays full-width."""
+
     def half(m: re.Match[str]) -> str:
         char = m.group(0)
         if char in KEEP_FULLWIDTH:
             return char
         return " " if char in "\u3000\u00a0" else unicodedata.normalize("NFKC", char)
+
     return regex_edits(FULLWIDTH_ASCII, text, half, "full-width → ASCII")
 
 
@@ -280,7 +292,7 @@ def normalise_punctuation(text: str) -> list[Edit]:
     has_cjk = re.compile(f"[{CJK}]")
 
     def paren(m: re.Match[str]) -> str:
-        context = text[max(m.start() - 1, 0):m.end() + 1]
+        context = text[max(m.start() - 1, 0) : m.end() + 1]
         return f"（{m.group(1)}）" if has_cjk.search(context) else m.group(0)
 
     def quote(m: re.Match[str]) -> str:
@@ -324,9 +336,14 @@ BOILERPLATE = [
     ("site navigation", re.compile(r"^.{1,40}(>>|›|»|＞＞|>\s).{1,40}$")),
     ("share button", re.compile(r"(微信|微博|QQ).{0,8}(扫一扫|分享|关注)|^(分享到|扫一扫|打印本页|关闭窗口|返回顶部|【字号|字号[:：])")),
     ("page footer", re.compile(r"^(相关热词搜索|相关阅读|相关新闻|热点文章阅读|热点文章|推荐阅读|上一篇|下一篇|延伸阅读|版权所有|免责声明|责任编辑)")),
-    ("publication metadata", re.compile(r"^(发布时间|发表时间|更新时间|来源|点击|阅读|原标题)[:：]"
-                                         r"|(发布时间|来源|点击)[:：].{0,30}$"
-                                         r"|^\d{4}[-年]\d{1,2}[-月]\d{1,2}日?\s*\d{1,2}:\d{2}")),
+    (
+        "publication metadata",
+        re.compile(
+            r"^(发布时间|发表时间|更新时间|来源|点击|阅读|原标题)[:：]"
+            r"|(发布时间|来源|点击)[:：].{0,30}$"
+            r"|^\d{4}[-年]\d{1,2}[-月]\d{1,2}日?\s*\d{1,2}:\d{2}"
+        ),
+    ),
     ("credit", re.compile(r"^[（(]?\s*(责编|责任编辑|编辑|美编|组版|校对|记者|通讯员|文|图|摄|摄影|制图|供图|撰文|作者)\s*[:：/]")),
     ("credit", re.compile(r"^.{0,12}(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}(\s*[/／]\s*[文图摄])?\s*$|^[\u4e00-\u9fff·]{2,4}\s*[/／]\s*[文图摄]\s*$")),
     ("credit", re.compile(r"^(文|图)[:：][\u4e00-\u9fff]{2,4}(\s+(文|图|摄)[:：][\u4e00-\u9fff]{2,4})*$")),
@@ -383,9 +400,11 @@ def strip_title_block(text: str) -> list[Edit]:
 
 
 # ---------------------------------------------------------------- 8. photo captions
-SPEAKER_HEADING = re.compile(r"^\s*(?P<unit>[\u4e00-\u9fff]{2,8}?(?:街道|镇|社区|区委|区))"
-                             r"(?P<role>党工委(?:副)?书记|党委(?:副)?书记|(?:党工委)?(?:主任|副主任)|书记)"
-                             r"\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*$")
+SPEAKER_HEADING = re.compile(
+    r"^\s*(?P<unit>[\u4e00-\u9fff]{2,8}?(?:街道|镇|社区|区委|区))"
+    r"(?P<role>党工委(?:副)?书记|党委(?:副)?书记|(?:党工委)?(?:主任|副主任)|书记)"
+    r"\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*$"
+)
 CAPTION_MARK = re.compile(r"^(图为|上图|下图|左图|右图|图[：:]|（图|\(图)|（(摄影?|供图)）$|(摄|供图)$")
 HEADING_MARK = re.compile(r"^(#|●|■|◆|▲|★|【|篇章|第[一二三四五六七八九十]+|[一二三四五六七八九十]+、|\d+[.、])")
 
@@ -400,11 +419,11 @@ def strip_captions(text: str) -> list[Edit]:
             continue
         blank_before = 0
         for prev in range(index - 1, -1, -1):
-            if text[spans[prev][0]:spans[prev][1]].strip():
+            if text[spans[prev][0] : spans[prev][1]].strip():
                 break
             blank_before += 1
         short = len(line) <= 30 and not re.search(r"[，；！？]", line) and not re.search(f"[{SENTENCE_END}]", line[:-1])
-        later_text = any(is_body_line(text[s:e]) for s, e in spans[index + 1:index + 9])
+        later_text = any(is_body_line(text[s:e]) for s, e in spans[index + 1 : index + 9])
         if (short and blank_before >= 2 and later_text and index > 0) or (len(line) <= 40 and CAPTION_MARK.search(line)):
             edits.append(remove_line(text, start, end, "photo caption"))
     return edits
@@ -434,11 +453,15 @@ def rejoin_page_breaks(text: str) -> list[Edit]:
     """
     edits = []
     for m in BREAK.finditer(text):
-        before = text[:m.start()].rsplit("\n", 1)[-1]
-        after = text[m.end():].split("\n", 1)[0]
+        before = text[: m.start()].rsplit("\n", 1)[-1]
+        after = text[m.end() :].split("\n", 1)[0]
         continues = len(before) >= 50 or (is_body_line(before) and spans_a_word(before, after))
-        if continues and (is_body_line(after) or after.rstrip().endswith(tuple(SENTENCE_END + "”"))) \
-                and not SPEAKER_HEADING.match(after) and not HEADING_MARK.match(after):
+        if (
+            continues
+            and (is_body_line(after) or after.rstrip().endswith(tuple(SENTENCE_END + "”")))
+            and not SPEAKER_HEADING.match(after)
+            and not HEADING_MARK.match(after)
+        ):
             # Only a word running across the break (公|司) shows that nothing stood between the two pages; a join
             # found only because the paragraph stops mid-sentence may close over lost text (运行|关键时刻).
             outcome = JOINED if spans_a_word(before, after) else JOINED_POSSIBLE_LOSS
@@ -452,12 +475,12 @@ def repeated_spans(text: str, k: int = 40, gap: int = 12) -> list[tuple[int, int
     first_seen: dict[str, int] = {}
     marked = bytearray(len(text))
     for i in range(len(text) - k + 1):
-        window = text[i:i + k]
+        window = text[i : i + k]
         if window.strip() == "":
             continue
         j = first_seen.setdefault(window, i)
         if j != i and i - j >= k:
-            marked[i:i + k] = b"\x01" * k
+            marked[i : i + k] = b"\x01" * k
     spans: list[list[int]] = []
     for i, flag in enumerate(marked):
         if not flag:
@@ -472,15 +495,14 @@ def repeated_spans(text: str, k: int = 40, gap: int = 12) -> list[tuple[int, int
 def copies_in_span(text: str, start: int, end: int, k: int = 40) -> int:
     """How many copies of earlier text a repeated span holds: its length over the distance back to the first copy
     (a paragraph printed three times is one span of two copies)."""
-    first = text.find(text[start:start + k])
+    first = text.find(text[start : start + k])
     period = start - first if 0 <= first < start else end - start
     return max(1, round((end - start) / max(period, 1)))
 
 
 def remove_layout_duplicates(text: str) -> list[Edit]:
     """Text printed twice by the layout (exact or near-exact repeats of 40+ characters): keep the first."""
-    return [Edit(s, e, "", "layout duplicate (repeat of earlier text)", DELETED, copies_in_span(text, s, e))
-            for s, e in repeated_spans(text)]
+    return [Edit(s, e, "", "layout duplicate (repeat of earlier text)", DELETED, copies_in_span(text, s, e)) for s, e in repeated_spans(text)]
 
 
 # ---------------------------------------------------------------- 11. markup
@@ -514,9 +536,9 @@ STEPS: list[tuple[str, Callable[[str], list[Edit]]]] = [
 
 def context_example(text: str, edit: Edit, width: int = 8) -> str:
     """'…before[old]after… → …before[new]after…' for the log."""
-    left, right = text[max(edit.start - width, 0):edit.start], text[edit.end:edit.end + width]
+    left, right = text[max(edit.start - width, 0) : edit.start], text[edit.end : edit.end + width]
     show = lambda s: s.replace("\n", "¶")  # noqa: E731 - newlines must stay visible in a CSV cell
-    return f"…{show(left)}[{show(text[edit.start:edit.end])}]{show(right)}… → …{show(left)}[{show(edit.after)}]{show(right)}…"
+    return f"…{show(left)}[{show(text[edit.start : edit.end])}]{show(right)}… → …{show(left)}[{show(edit.after)}]{show(right)}…"
 
 
 def clean_text(doc_id: str, text: str) -> tuple[str, list[dict]]:
@@ -525,13 +547,23 @@ def clean_text(doc_id: str, text: str) -> tuple[str, list[dict]]:
     for step, function in STEPS:
         edits = sorted(function(text), key=lambda e: e.start)
         for seq, edit in enumerate(edits):
-            log.append({
-                "doc_id": doc_id, "step": step, "seq": seq, "start": edit.start, "end": edit.end,
-                "before": text[edit.start:edit.end], "after": edit.after,
-                "chars_removed": edit.end - edit.start, "chars_added": len(edit.after),
-                "reason": edit.note, "outcome": edit.result(), "copies_removed": edit.copies,
-                "example": context_example(text, edit),
-            })
+            log.append(
+                {
+                    "doc_id": doc_id,
+                    "step": step,
+                    "seq": seq,
+                    "start": edit.start,
+                    "end": edit.end,
+                    "before": text[edit.start : edit.end],
+                    "after": edit.after,
+                    "chars_removed": edit.end - edit.start,
+                    "chars_added": len(edit.after),
+                    "reason": edit.note,
+                    "outcome": edit.result(),
+                    "copies_removed": edit.copies,
+                    "example": context_example(text, edit),
+                }
+            )
         text = apply_edits(text, edits)
     return text, log
 
@@ -547,8 +579,7 @@ def replay(raw: str, log: list[dict]) -> str:
 
 def log_frame(cleaned: dict[str, tuple[str, list[dict]]]) -> pd.DataFrame:
     """cleaning_log.csv: one row per edit, documents in order."""
-    columns = ["doc_id", "step", "seq", "start", "end", "reason", "outcome", "copies_removed", "chars_removed", "chars_added",
-               "before", "after", "example"]
+    columns = ["doc_id", "step", "seq", "start", "end", "reason", "outcome", "copies_removed", "chars_removed", "chars_added", "before", "after", "example"]
     rows = [row for doc_id in sorted(cleaned) for row in cleaned[doc_id][1]]
     return pd.DataFrame(rows, columns=columns)
 
@@ -558,5 +589,10 @@ def step_summary(log: pd.DataFrame) -> pd.DataFrame:
     if "outcome" not in log:  # a log written before outcomes were recorded
         log = log.assign(outcome="", copies_removed=0)
     grouped = log.groupby(["doc_id", "step", "reason", "outcome"], sort=False)
-    return grouped.agg(edits=("seq", "size"), copies_removed=("copies_removed", "sum"), chars_removed=("chars_removed", "sum"),
-                       chars_added=("chars_added", "sum"), example=("example", "first")).reset_index()
+    return grouped.agg(
+        edits=("seq", "size"),
+        copies_removed=("copies_removed", "sum"),
+        chars_removed=("chars_removed", "sum"),
+        chars_added=("chars_added", "sum"),
+        example=("example", "first"),
+    ).reset_index()

@@ -1,4 +1,5 @@
 """Finding, decoding and describing the corpus files: strict decoding, clear rejections, a manifest."""
+
 from __future__ import annotations
 
 import codecs
@@ -34,6 +35,7 @@ MIN_CJK_SHARE = 0.2
 @dataclass(frozen=True)
 class RawDocument:
     """One decoded corpus file."""
+
     doc_id: str
     path: Path
     text: str
@@ -44,6 +46,7 @@ class RawDocument:
 @dataclass(frozen=True)
 class Rejected:
     """A file that was not read, and why."""
+
     file: str
     reason: str
 
@@ -51,6 +54,7 @@ class Rejected:
 @dataclass
 class Corpus:
     """What loading a folder produced: the documents read and the files refused."""
+
     documents: list[RawDocument] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
 
@@ -111,8 +115,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         raise DecodeError("not decodable as UTF-8, UTF-16, GB18030/GBK or Big5")
     text = data.decode(best.encoding)  # strict: charset-normalizer only proposes, Python decides
     if cjk_share(text) < MIN_CJK_SHARE or chinese_plausibility(text) < 0.6:
-        raise DecodeError(f"not decodable as Chinese text (best guess {best.encoding} gives {cjk_share(text):.0%} "
-                          f"ideographs, {chinese_plausibility(text):.0%} of them common)")
+        raise DecodeError(
+            f"not decodable as Chinese text (best guess {best.encoding} gives {cjk_share(text):.0%} "
+            f"ideographs, {chinese_plausibility(text):.0%} of them common)"
+        )
     return text, best.encoding
 
 
@@ -126,8 +132,31 @@ def corpus_files(folder: Path) -> list[Path]:
 
 class _TextOfPage(HTMLParser):
     """The visible text of a saved web page: the <title> first, one line per block element, scripts dropped."""
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header",
-              "footer", "nav", "table", "ul", "ol", "blockquote", "figcaption", "title"}
+
+    BLOCKS = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "table",
+        "ul",
+        "ol",
+        "blockquote",
+        "figcaption",
+        "title",
+    }
     HIDDEN = {"script", "style", "noscript", "template", "head"}
 
     def __init__(self) -> None:
@@ -217,6 +246,7 @@ def iso_date(text: str) -> str:
 
 def infer_metadata(raw: str, clean: str, log: list[dict]) -> dict[str, str]:
     """Metadata read off a document itself: title lines, credits, dates and sources the cleaning moved out."""
+
     def moved(reason: str) -> list[str]:
         return [r["before"].strip() for r in log if r["reason"] == reason]
 
@@ -265,16 +295,16 @@ def place_of(title: str, clean: str, curated: dict[str, str]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- copies of one text (reposts, re-prints)
-SHINGLE = 12          # characters per shingle: long enough that shared shingles mean shared sentences
-SAMPLE_EVERY = 8      # keep the shingles whose hash is 0 mod 8: a fixed, content-defined sample (no pairwise scan)
-COMMON_SHINGLE = 50   # a sampled shingle in more texts than this is boilerplate, not evidence of copying
-COPY_SHARE = 0.8      # the smaller text's sampled shingles found in the other: a copy (a repost, an excerpt)
+SHINGLE = 12  # characters per shingle: long enough that shared shingles mean shared sentences
+SAMPLE_EVERY = 8  # keep the shingles whose hash is 0 mod 8: a fixed, content-defined sample (no pairwise scan)
+COMMON_SHINGLE = 50  # a sampled shingle in more texts than this is boilerplate, not evidence of copying
+COPY_SHARE = 0.8  # the smaller text's sampled shingles found in the other: a copy (a repost, an excerpt)
 
 
 def fingerprint(text: str) -> frozenset[int]:
     """A content-defined sample of a text's character shingles, punctuation and spaces ignored."""
     core = re.sub(r"[^\w]", "", text)
-    hashes = (zlib.crc32(core[i:i + SHINGLE].encode("utf-8")) for i in range(max(len(core) - SHINGLE + 1, 0)))
+    hashes = (zlib.crc32(core[i : i + SHINGLE].encode("utf-8")) for i in range(max(len(core) - SHINGLE + 1, 0)))
     return frozenset(h for h in hashes if h % SAMPLE_EVERY == 0)
 
 
@@ -306,8 +336,7 @@ def find_copies(texts: dict[str, str]) -> dict[str, str]:
     return copies
 
 
-def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]],
-                       manifest: dict[str, dict[str, str]]) -> pd.DataFrame:
+def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]], manifest: dict[str, dict[str, str]]) -> pd.DataFrame:
     """documents.csv: manifest metadata where curated, inferred otherwise, gaps named; place, year, copies, rejects."""
     copies = find_copies({doc_id: clean for doc_id, (clean, _) in cleaned.items()})
     rows = []
@@ -324,16 +353,50 @@ def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]
         row["duplicate_of"] = copies.get(doc.doc_id, "")
         row["metadata_source"] = "manifest" if curated else "inferred from text"
         row["missing_metadata"] = ", ".join(f for f in ("title", "outlet", "date", "credits") if not row[f])
-        row.update({"raw_bytes": doc.n_bytes, "raw_chars": len(doc.text), "clean_chars": len(clean),
-                    "edits": len(log), "chars_removed": sum(r["chars_removed"] - r["chars_added"] for r in log)})
+        row.update(
+            {
+                "raw_bytes": doc.n_bytes,
+                "raw_chars": len(doc.text),
+                "clean_chars": len(clean),
+                "edits": len(log),
+                "chars_removed": sum(r["chars_removed"] - r["chars_added"] for r in log),
+            }
+        )
         rows.append(row)
     for bad in corpus.rejected:
-        rows.append({"doc_id": bad.file.rsplit(".", 1)[0], "file": bad.file, "encoding": "", "rejected": True,
-                     "reason": bad.reason, "duplicate_of": "", "metadata_source": "", "missing_metadata": "all"})
+        rows.append(
+            {
+                "doc_id": bad.file.rsplit(".", 1)[0],
+                "file": bad.file,
+                "encoding": "",
+                "rejected": True,
+                "reason": bad.reason,
+                "duplicate_of": "",
+                "metadata_source": "",
+                "missing_metadata": "all",
+            }
+        )
     frame = pd.DataFrame(rows)
-    columns = ["doc_id", "file", "encoding", "rejected", "reason", *MANIFEST_FIELDS[1:], "scope", "district", "attribution",
-               "year", "duplicate_of", "metadata_source", "missing_metadata", "raw_bytes", "raw_chars", "clean_chars", "edits",
-               "chars_removed"]
+    columns = [
+        "doc_id",
+        "file",
+        "encoding",
+        "rejected",
+        "reason",
+        *MANIFEST_FIELDS[1:],
+        "scope",
+        "district",
+        "attribution",
+        "year",
+        "duplicate_of",
+        "metadata_source",
+        "missing_metadata",
+        "raw_bytes",
+        "raw_chars",
+        "clean_chars",
+        "edits",
+        "chars_removed",
+    ]
     frame = frame.reindex(columns=columns)
     text_columns = [c for c in columns if c not in ("rejected", "raw_bytes", "raw_chars", "clean_chars", "edits", "chars_removed")]
     frame[text_columns] = frame[text_columns].fillna("")

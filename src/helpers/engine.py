@@ -6,6 +6,7 @@ shows a progress bar naming the stage. The engine comes from the ENGINE environm
 ENGINE=dask`): "local" (default: a process pool as large as the machine), "serial", or "dask" (DASK_SCHEDULER=host:port
 for an existing cluster, else a LocalCluster on this machine).
 """
+
 from __future__ import annotations
 
 import ast
@@ -63,7 +64,7 @@ def _imports(module: ModuleType) -> tuple[set[str], set[str]]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level:  # relative: from . import x / from .x import y
             base = (module.__name__ if module.__file__.endswith("__init__.py") else module.__package__) or package
-            base = ".".join(base.split(".")[:len(base.split(".")) - node.level + 1])
+            base = ".".join(base.split(".")[: len(base.split(".")) - node.level + 1])
             names = [f"{base}.{node.module}"] if node.module else [f"{base}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             names = [node.module or ""]
@@ -151,7 +152,7 @@ class ResultCache:
         """The cached results among these keys."""
         keys, found = list(dict.fromkeys(keys)), {}
         for start in range(0, len(keys), 500):  # SQLite limits the number of bound parameters
-            batch = keys[start:start + 500]
+            batch = keys[start : start + 500]
             marks = ",".join("?" * len(batch))
             for key, value in self.db.execute(f"SELECT key, value FROM results WHERE key IN ({marks})", batch):
                 found[key] = pickle.loads(value)
@@ -161,8 +162,9 @@ class ResultCache:
         """Store new results and drop the stage's results of older code versions (they can never hit again)."""
         with self.db:
             self.db.execute("DELETE FROM results WHERE stage = ? AND version <> ?", (self.stage, self.version))
-            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                                [(k, self.stage, self.version, pickle.dumps(v, protocol=5)) for k, v in results.items()])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", [(k, self.stage, self.version, pickle.dumps(v, protocol=5)) for k, v in results.items()]
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -182,8 +184,7 @@ def progress(total: int, stage: str):
         with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and falls back to text: fine
             warnings.simplefilter("ignore")
             from tqdm.auto import tqdm
-    return tqdm(total=total, desc=stage, unit="doc", file=sys.stderr, mininterval=0.5, disable=mode == "off",
-                dynamic_ncols=True)
+    return tqdm(total=total, desc=stage, unit="doc", file=sys.stderr, mininterval=0.5, disable=mode == "off", dynamic_ncols=True)
 
 
 # ---------------------------------------------------------------- running
@@ -267,9 +268,14 @@ def dask_client():
             processes = os.environ.get("DASK_PROCESSES", "1").strip() != "0"
             # a free port for the scheduler's HTTP endpoint (8787 may be taken by another cluster), no dashboard,
             # and only warnings in the notebook's output
-            cluster = LocalCluster(n_workers=n_workers() if processes else 1, threads_per_worker=1, processes=processes,
-                                   dashboard_address=":0", scheduler_kwargs={"dashboard": False},
-                                   silence_logs=logging.WARNING)
+            cluster = LocalCluster(
+                n_workers=n_workers() if processes else 1,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=":0",
+                scheduler_kwargs={"dashboard": False},
+                silence_logs=logging.WARNING,
+            )
             _DASK_CLIENT = Client(cluster)
     return _DASK_CLIENT
 
@@ -290,9 +296,19 @@ def _dask(func: Callable, items: list, star: bool, bar, client=None) -> list:
     return [result for chunk in done for result in chunk]
 
 
-def map_documents(func: Callable, items: Iterable[Any], *, stage: str, engine: str | None = None, star: bool = False,
-                  cache: bool = True, code: Sequence[ModuleType] | None = None, cache_file: Path | None = None,
-                  client=None, serial_below: int | None = None) -> list:
+def map_documents(
+    func: Callable,
+    items: Iterable[Any],
+    *,
+    stage: str,
+    engine: str | None = None,
+    star: bool = False,
+    cache: bool = True,
+    code: Sequence[ModuleType] | None = None,
+    cache_file: Path | None = None,
+    client=None,
+    serial_below: int | None = None,
+) -> list:
     """[func(item) for item in items] (func(*item) when star), in input order, from cache where possible.
 
     func must be a module-level function (picklable by reference) that depends only on its argument, the code and
@@ -317,8 +333,7 @@ def map_documents(func: Callable, items: Iterable[Any], *, stage: str, engine: s
             with progress(len(work), f"{stage} ({len(items) - len(work)} cached)" if known else stage) as bar:
                 if name == "dask":
                     fresh = _dask(func, work, star, bar, client)
-                elif name == "serial" or len(work) < 2 or sum(map(_size, work)) < (
-                        SERIAL_BELOW_CHARS if serial_below is None else serial_below):
+                elif name == "serial" or len(work) < 2 or sum(map(_size, work)) < (SERIAL_BELOW_CHARS if serial_below is None else serial_below):
                     fresh = _serial(func, work, star, bar)
                 else:
                     fresh = _local(func, work, star, bar)

@@ -1,4 +1,5 @@
 """Framing: a codebook as data, coded hits with evidence (KWIC), slogans and formulas, street similarity."""
+
 from __future__ import annotations
 
 import random
@@ -24,6 +25,7 @@ KINDS = ("name", "frame", "task")  # coding order: names first, so that no frame
 @dataclass(frozen=True)
 class Code:
     """One name class, frame or task domain of the codebook."""
+
     kind: str
     code: str
     name: str
@@ -59,6 +61,7 @@ def _exclusion(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 @dataclass(frozen=True)
 class Codebook:
     """The codes plus the setting that is not a code (lines never coded)."""
+
     codes: list[Code]
     skip_lines: dict[str, str]
 
@@ -77,8 +80,18 @@ def read_codebook(path: Path = CODEBOOK) -> Codebook:
     codes = []
     for kind in KINDS:
         for entry in data.get(f"{kind}s") or []:
-            codes.append(Code(kind, entry["code"], entry["name"], entry.get("definition", ""), _mapping(entry, "terms"),
-                              _mapping(entry, "patterns"), _mapping(entry, "exclude"), _mapping(entry, "outcome_terms")))
+            codes.append(
+                Code(
+                    kind,
+                    entry["code"],
+                    entry["name"],
+                    entry.get("definition", ""),
+                    _mapping(entry, "terms"),
+                    _mapping(entry, "patterns"),
+                    _mapping(entry, "exclude"),
+                    _mapping(entry, "outcome_terms"),
+                )
+            )
     skip = _mapping(data, "skip_lines")
     validate(codes, set((data.get("shared_terms") or {}).keys()))
     for pattern in skip:
@@ -119,6 +132,7 @@ def validate(codes: list[Code], shared: set[str]) -> None:
 @dataclass(frozen=True)
 class Hit:
     """One coded span of a text."""
+
     kind: str
     code: str
     start: int
@@ -180,8 +194,7 @@ def code_hits(text: str, codes: list[Code], skip_lines: dict[str, str] | None = 
     names_mask = blocked.copy()
     hits = []
     for kind in KINDS:
-        candidates = [(s, e, code.code, term)
-                      for code in (c for c in codes if c.kind == kind) for s, e, term in candidate_matches(text, code, bounds)]
+        candidates = [(s, e, code.code, term) for code in (c for c in codes if c.kind == kind) for s, e, term in candidate_matches(text, code, bounds)]
         order = {c.code: i for i, c in enumerate(codes)}
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], order[c[2]]))
         taken = names_mask.copy()
@@ -202,7 +215,7 @@ def _default_skip_lines() -> dict[str, str]:
 def kwic(text: str, start: int, end: int, width: int = 18) -> tuple[str, str, str]:
     """Keyword in context: (left, keyword, right), newlines shown as spaces."""
     flat = lambda s: s.replace("\n", " ")  # noqa: E731
-    return flat(text[max(start - width, 0):start]), text[start:end], flat(text[end:end + width])
+    return flat(text[max(start - width, 0) : start]), text[start:end], flat(text[end : end + width])
 
 
 @lru_cache(maxsize=1)
@@ -232,8 +245,20 @@ def coded_segments(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
     for seg, seg_hits in zip(segments.itertuples(), found):
         for kind, code, start, end, term in seg_hits:
             left, keyword, right = kwic(seg.text, start, end)
-            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "kind": kind,
-                         "code": code, "term": term, "start": start, "left": left, "keyword": keyword, "right": right})
+            rows.append(
+                {
+                    "doc_id": seg.doc_id,
+                    "segment_id": seg.segment_id,
+                    "street": seg.street,
+                    "kind": kind,
+                    "code": code,
+                    "term": term,
+                    "start": start,
+                    "left": left,
+                    "keyword": keyword,
+                    "right": right,
+                }
+            )
     return pd.DataFrame(rows, columns=HIT_COLUMNS)
 
 
@@ -263,8 +288,15 @@ def showcased_task(task_hits: pd.DataFrame, book: Codebook | None = None) -> dic
     top = tied[0]
     counts = Counter(hits.loc[hits["code"] == top, "term"])
     terms = "、".join(f"{t}×{n}" for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return {"code": top, "name": names[top], "hits": core[top], "outcome_hits": extra[top], "terms": terms,
-            "tie": len(tied) > 1, "tied_codes": "、".join(tied) if len(tied) > 1 else ""}
+    return {
+        "code": top,
+        "name": names[top],
+        "hits": core[top],
+        "outcome_hits": extra[top],
+        "terms": terms,
+        "tie": len(tied) > 1,
+        "tied_codes": "、".join(tied) if len(tied) > 1 else "",
+    }
 
 
 # ---------------------------------------------------------------- slogans and formulas
@@ -272,8 +304,13 @@ SLOGAN_PATTERNS = [
     ("numbered formula", re.compile(r"(?<![\d.+])\d+(?:\s*[+＋]\s*\d+)+(?:\s*[、，]\s*[\u4e00-\u9fff][+＋][\u4e00-\u9fff])*(?![\d.])")),
     ("numbered formula", re.compile(r"[\u4e00-\u9fff][+＋][\u4e00-\u9fff](?:、[\u4e00-\u9fff][+＋][\u4e00-\u9fff])+")),
     ("party-building-plus", re.compile(r"党建\s*[+＋]\s*[\u4e00-\u9fff]{0,8}")),
-    ("numbered phrase", re.compile(r"(?<=“)[一二三四五六七八九十两]+(?:个|项|大|种|化|双)[\u4e00-\u9fff]{1,4}(?=”)"
-                                   r"|[一二三四五六七八九十两](?:个|项|大)(?:引领|意识|自信|维护|覆盖|高地|保障|改革|权力|环节)")),
+    (
+        "numbered phrase",
+        re.compile(
+            r"(?<=“)[一二三四五六七八九十两]+(?:个|项|大|种|化|双)[\u4e00-\u9fff]{1,4}(?=”)"
+            r"|[一二三四五六七八九十两](?:个|项|大)(?:引领|意识|自信|维护|覆盖|高地|保障|改革|权力|环节)"
+        ),
+    ),
     ("one-core formula", re.compile(r"一(?![年个些点次天月周倍半直])[\u4e00-\u9fff]多[\u4e00-\u9fff](?![时来])")),
     ("quoted slogan", re.compile(r"(?<=“)[^“”\n]{2,24}(?=”)")),
 ]
@@ -298,9 +335,19 @@ def find_slogans(text: str) -> list[tuple[str, str, int]]:
 
 def slogan_table(segments: pd.DataFrame) -> pd.DataFrame:
     """slogans.csv: every slogan or formula with its segment, street and sentence."""
-    rows = [{"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "genre": seg.genre, "kind": kind,
-             "slogan": slogan, "sentence": sentence_at(seg.text, pos)}
-            for seg in segments.itertuples() for kind, slogan, pos in find_slogans(seg.text)]
+    rows = [
+        {
+            "doc_id": seg.doc_id,
+            "segment_id": seg.segment_id,
+            "street": seg.street,
+            "genre": seg.genre,
+            "kind": kind,
+            "slogan": slogan,
+            "sentence": sentence_at(seg.text, pos),
+        }
+        for seg in segments.itertuples()
+        for kind, slogan, pos in find_slogans(seg.text)
+    ]
     return pd.DataFrame(rows, columns=["doc_id", "segment_id", "street", "genre", "kind", "slogan", "sentence"])
 
 
@@ -316,8 +363,15 @@ def validation_texts(folder: Path = VALIDATION_TEXTS) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
 
 
-def spans_to_judge(texts: dict[str, str], codes: list[Code] | None = None, per_code: int = 12, seed: int = 10,
-                   source: str = "", kinds: tuple[str, ...] = ("frame", "task"), show: bool = True) -> pd.DataFrame:
+def spans_to_judge(
+    texts: dict[str, str],
+    codes: list[Code] | None = None,
+    per_code: int = 12,
+    seed: int = 10,
+    source: str = "",
+    kinds: tuple[str, ...] = ("frame", "task"),
+    show: bool = True,
+) -> pd.DataFrame:
     """A seeded random sample of coded spans (at most per_code per code) to read and judge; printed as KWIC lines.
 
     The `correct` and `reason` columns are left empty for the judge to fill in."""
@@ -327,16 +381,26 @@ def spans_to_judge(texts: dict[str, str], codes: list[Code] | None = None, per_c
         for hit in code_hits(text, codes):
             if hit.kind in kinds:
                 left, keyword, right = kwic(text, hit.start, hit.end, width=20)
-                rows.append({"source": source, "doc": doc, "kind": hit.kind, "code": hit.code, "term": hit.term,
-                             "start": hit.start, "left": left, "keyword": keyword, "right": right})
+                rows.append(
+                    {
+                        "source": source,
+                        "doc": doc,
+                        "kind": hit.kind,
+                        "code": hit.code,
+                        "term": hit.term,
+                        "start": hit.start,
+                        "left": left,
+                        "keyword": keyword,
+                        "right": right,
+                    }
+                )
     rng = random.Random(seed)
     drawn = []
     for code in codes:
         pool = [r for r in rows if r["code"] == code.code]
         drawn += sorted(rng.sample(pool, min(per_code, len(pool))), key=lambda r: (r["doc"], r["start"]))
     frame = pd.DataFrame(drawn, columns=["source", "doc", "kind", "code", "term", "start", "left", "keyword", "right"])
-    frame.insert(0, "span_id", [f"{source or 'x'}-{code}-{doc[:12]}-{start}" for code, doc, start in
-                                zip(frame["code"], frame["doc"], frame["start"])])
+    frame.insert(0, "span_id", [f"{source or 'x'}-{code}-{doc[:12]}-{start}" for code, doc, start in zip(frame["code"], frame["doc"], frame["start"])])
     frame = frame.drop(columns="start").assign(correct="", reason="")
     if show:
         for row in frame.itertuples():
@@ -356,10 +420,18 @@ def validation_precision(judged: pd.DataFrame, codes: list[Code] | None = None, 
     for code in (c for c in codes if c.kind in ("frame", "task")):
         sub = judged[judged["code"] == code.code]
         n, ok = len(sub), int(sub["correct"].astype(int).sum()) if len(sub) else 0
-        rows.append({"kind": code.kind, "code": code.code, "name": code.name, "judged": n, "correct": ok,
-                     "precision": round(ok / n, 3) if n else float("nan"), "too_few_judged": n < min_judged,
-                     "by_source": "; ".join(f"{s} {int(g['correct'].astype(int).sum())}/{len(g)}"
-                                            for s, g in sub.groupby("source", sort=True))})
+        rows.append(
+            {
+                "kind": code.kind,
+                "code": code.code,
+                "name": code.name,
+                "judged": n,
+                "correct": ok,
+                "precision": round(ok / n, 3) if n else float("nan"),
+                "too_few_judged": n < min_judged,
+                "by_source": "; ".join(f"{s} {int(g['correct'].astype(int).sum())}/{len(g)}" for s, g in sub.groupby("source", sort=True)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -370,6 +442,7 @@ def cleaned_seed_texts(folder: Path = paths.ROOT / "seeds") -> dict[str, str]:
     """The seed documents as cleaned text (notebook 01's cleaning), by file stem: the texts the sample was drawn from."""
     from .cleaning import clean_text
     from .corpus import load_corpus
+
     corpus = load_corpus(folder)
     return {doc.doc_id: clean_text(doc.doc_id, doc.text)[0] for doc in corpus.documents}
 
@@ -378,8 +451,10 @@ def draw_validation_sample(seed_texts: dict[str, str] | None = None, show: bool 
     """Redraw the validation sample with the project's settings (to judge again after a codebook change)."""
     seed_texts = cleaned_seed_texts() if seed_texts is None else seed_texts
     settings = VALIDATION_DRAW
-    drawn = [spans_to_judge(seed_texts, per_code=settings["seeds"], seed=settings["seed"], source="seeds", show=show),
-             spans_to_judge(validation_texts(), per_code=settings["written"], seed=settings["seed"], source="written", show=show)]
+    drawn = [
+        spans_to_judge(seed_texts, per_code=settings["seeds"], seed=settings["seed"], source="seeds", show=show),
+        spans_to_judge(validation_texts(), per_code=settings["written"], seed=settings["seed"], source="written", show=show),
+    ]
     return pd.concat(drawn, ignore_index=True)
 
 
@@ -401,6 +476,6 @@ def recall_misses(codes: list[Code] | None = None) -> list[dict[str, str]]:
     misses = []
     for row in must_code():
         hits = code_hits(row["example"], codes)
-        if not any(h.code == row["code"] and row["phrase"] in row["example"][h.start:h.end] for h in hits):
+        if not any(h.code == row["code"] and row["phrase"] in row["example"][h.start : h.end] for h in hits):
             misses.append(row)
     return misses

@@ -1,4 +1,5 @@
 """Reported figures: every quantity in the clean text as a traceable row (value, unit, qualifier, subject, owner)."""
+
 from __future__ import annotations
 
 import re
@@ -20,22 +21,101 @@ QUALIFIERS_BEFORE = ["将近", "大约", "超过", "达到", "多达", "高达",
 QUALIFIERS_AFTER = ["以上", "以下", "左右", "之多"]
 UNIT_ALIASES = {"平米": "平方米", "㎡": "平方米", "万平方米": "平方米"}
 # Longest first, so that 平方公里 wins over 公里, 人次 over 人 and 大类 over 大.
-UNITS = sorted(["平方公里", "平方米", "平米", "㎡", "公里", "米", "亩", "亿元", "万元", "元", "个百分点", "百分点", "%", "成", "倍",
-                "人次", "人口", "人", "名", "位", "户", "个多月", "个多小时", "个月", "个", "家", "所", "支", "宗", "起", "件", "次", "场", "项", "批",
-                "栋", "台", "处", "条", "张", "座", "期", "大类", "年", "天", "小时", "周", "岁"], key=lambda u: (-len(u), u))
+UNITS = sorted(
+    [
+        "平方公里",
+        "平方米",
+        "平米",
+        "㎡",
+        "公里",
+        "米",
+        "亩",
+        "亿元",
+        "万元",
+        "元",
+        "个百分点",
+        "百分点",
+        "%",
+        "成",
+        "倍",
+        "人次",
+        "人口",
+        "人",
+        "名",
+        "位",
+        "户",
+        "个多月",
+        "个多小时",
+        "个月",
+        "个",
+        "家",
+        "所",
+        "支",
+        "宗",
+        "起",
+        "件",
+        "次",
+        "场",
+        "项",
+        "批",
+        "栋",
+        "台",
+        "处",
+        "条",
+        "张",
+        "座",
+        "期",
+        "大类",
+        "年",
+        "天",
+        "小时",
+        "周",
+        "岁",
+    ],
+    key=lambda u: (-len(u), u),
+)
 # Units that measure (money, area, time, age, shares) decide the category themselves; counts (个, 名, 家 …) take it
 # from what is counted, with the unit's category below only as a fallback.
 CATEGORY_BY_UNIT = {
-    "%": "shares", "个百分点": "rate changes", "百分点": "rate changes", "倍": "ratios",
-    "平方公里": "area and length", "平方米": "area and length", "亩": "area and length", "公里": "area and length", "米": "area and length",
-    "元": "money", "年": "durations", "个月": "durations", "天": "durations", "小时": "durations", "周": "durations", "岁": "ages",
+    "%": "shares",
+    "个百分点": "rate changes",
+    "百分点": "rate changes",
+    "倍": "ratios",
+    "平方公里": "area and length",
+    "平方米": "area and length",
+    "亩": "area and length",
+    "公里": "area and length",
+    "米": "area and length",
+    "元": "money",
+    "年": "durations",
+    "个月": "durations",
+    "天": "durations",
+    "小时": "durations",
+    "周": "durations",
+    "岁": "ages",
 }
 MEASURE_UNITS = frozenset(CATEGORY_BY_UNIT)
-COUNT_FALLBACK = {"人": "people", "名": "people", "位": "people", "户": "households", "人次": "people (visits)",
-                  "宗": "cases and issues", "起": "cases and issues", "件": "cases and issues", "次": "events and meetings",
-                  "场": "events and meetings", "期": "events and meetings", "项": "projects", "批": "batches",
-                  "栋": "buildings and facilities", "座": "buildings and facilities", "台": "buildings and facilities",
-                  "处": "buildings and facilities", "条": "buildings and facilities", "张": "documents and items"}
+COUNT_FALLBACK = {
+    "人": "people",
+    "名": "people",
+    "位": "people",
+    "户": "households",
+    "人次": "people (visits)",
+    "宗": "cases and issues",
+    "起": "cases and issues",
+    "件": "cases and issues",
+    "次": "events and meetings",
+    "场": "events and meetings",
+    "期": "events and meetings",
+    "项": "projects",
+    "批": "batches",
+    "栋": "buildings and facilities",
+    "座": "buildings and facilities",
+    "台": "buildings and facilities",
+    "处": "buildings and facilities",
+    "条": "buildings and facilities",
+    "张": "documents and items",
+}
 RATE_HEADS = ("率", "度", "占比", "比例", "比重")  # a % whose subject ends so is a rate; other % are shares of something
 TIME_UNITS = ("年", "个月", "天", "小时", "周")
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
@@ -50,18 +130,19 @@ NUMBER = re.compile(
 DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日|(?:今年|去年|明年)?\d{1,2}月(?:初|底|起|以来)?")
 ORDINAL_AFTER = ("号线", "号", "届", "周年", "大", "级", "版", "号楼")
 # Grammar of what is not a reported figure (general Chinese usage, not tied to any place or text).
-ANAPHORA_BEFORE = ("这", "那", "该", "此", "上述", "前述")                # 这两个社区: refers back, counts nothing new
+ANAPHORA_BEFORE = ("这", "那", "该", "此", "上述", "前述")  # 这两个社区: refers back, counts nothing new
 NAME_AFTER = ("行动计划", "行动方案", "计划", "规划", "攻坚行动", "专项行动", "纲要", "战略")  # 三年行动计划: a plan's name
-PERIOD_AFTER = ("来", "以来", "前", "之前")                               # 五年来, 3年前: a reference period
-ROUND_THE_CLOCK = {("小时", 24), ("天", 365)}                             # 24小时日夜蹲守: "around the clock"
-WITHIN_AFTER = ("内", "以内", "之内")                                     # 24小时内办结 is a real deadline
+PERIOD_AFTER = ("来", "以来", "前", "之前")  # 五年来, 3年前: a reference period
+ROUND_THE_CLOCK = {("小时", 24), ("天", 365)}  # 24小时日夜蹲守: "around the clock"
+WITHIN_AFTER = ("内", "以内", "之内")  # 24小时内办结 is a real deadline
 ONE_COUNTS_BEFORE = ("仅用", "只用", "用了", "提前", "历时", "耗时", "花了", "短短", "为期", "用")  # 仅用一周, 提前一年
-PHASE_NOUNS = ("工程", "项目", "建设", "改造", "工地")                      # 二期工程: a phase, not a count of issues
+PHASE_NOUNS = ("工程", "项目", "建设", "改造", "工地")  # 二期工程: a phase, not a count of issues
 
 
 @dataclass(frozen=True)
 class Figure:
     """One reported quantity."""
+
     raw: str
     value: float
     value_high: float | None
@@ -76,11 +157,29 @@ def idioms() -> frozenset[str]:
     """Four-character idioms and set phrases of jieba's dictionary (三位一体, 千头万绪): their numerals count nothing."""
     from .cleaning import jieba_entries
 
-    found = {word for word, (_, tag) in jieba_entries().items()
-             if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word)}
+    found = {word for word, (_, tag) in jieba_entries().items() if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word)}
     # and the Party's numbered formulas, quoted or not (四个意识: a slogan, not four of anything)
-    return frozenset(found | {"三会一课", "两学一做", "三社联动", "四级联动", "五指发力", "一经多纬", "一核多元", "三方联动",
-                              "四个意识", "四个自信", "两个维护", "四个全面", "两个确立", "三个代表", "四个伟大", "五个坚持"})
+    return frozenset(
+        found
+        | {
+            "三会一课",
+            "两学一做",
+            "三社联动",
+            "四级联动",
+            "五指发力",
+            "一经多纬",
+            "一核多元",
+            "三方联动",
+            "四个意识",
+            "四个自信",
+            "两个维护",
+            "四个全面",
+            "两个确立",
+            "三个代表",
+            "四个伟大",
+            "五个坚持",
+        }
+    )
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +245,7 @@ def names_a_list(text: str, start: int, num: str) -> bool:
         n = chinese_number(num)
     except ValueError:
         return False
-    clause = re.split(r"[，。；：！？（(\n]", text[max(start - 60, 0):start])[-1]
+    clause = re.split(r"[，。；：！？（(\n]", text[max(start - 60, 0) : start])[-1]
     return n >= 2 and clause.count("、") == n - 1
 
 
@@ -154,7 +253,7 @@ def rhetorical_or_name(text: str, m: re.Match[str], unit: str, value: float) -> 
     """Rhetoric (百分之百的真心, 24小时日夜蹲守), reference periods (五年来, 前3年), plan and slogan names
     (三年行动计划, 两个一百年, 四个环节 of a rule) and anaphora (这两个社区): quantities that report nothing."""
     end, num = m.end(), m.group("num")
-    before, after = text[max(m.start() - 2, 0):m.start()], text[end:end + 6]
+    before, after = text[max(m.start() - 2, 0) : m.start()], text[end : end + 6]
     if num in ("百分之百", "百分百") and after.startswith("的"):
         return True
     if (unit, value) in ROUND_THE_CLOCK and not after.startswith(WITHIN_AFTER):
@@ -177,7 +276,7 @@ def rhetorical_or_name(text: str, m: re.Match[str], unit: str, value: float) -> 
 def excluded(text: str, m: re.Match[str], unit: str | None) -> bool:
     """Dates, formulas, list numbers, ordinals, names, idioms and article-like 一 are not reported figures."""
     start, end, num = m.start("num"), m.end(), m.group("num")
-    before, after = text[max(start - 1, 0):start], text[end:end + 3]
+    before, after = text[max(start - 1, 0) : start], text[end : end + 3]
     if unit is None or before == "×":
         return True  # no unit: a name or a list number (182创意设计园, 1.); ×: an anonymised number
     if not num[0].isdigit() and len(num) == 1 and num in "百千万亿" and not (num in "百千" and m.group("pre")):
@@ -185,36 +284,38 @@ def excluded(text: str, m: re.Match[str], unit: str | None) -> bool:
     if unit == "次" and after.startswith(("党代会", "全会", "会议", "代表大会")) or before == "届":
         return True  # 六届二次党代会: a session number
     ordinal_after = tuple(o for o in ORDINAL_AFTER if not (unit == "大类" and o == "大"))
-    if before == "第" or text[m.end("num"):].startswith(ordinal_after) or after.startswith(ordinal_after):
+    if before == "第" or text[m.end("num") :].startswith(ordinal_after) or after.startswith(ordinal_after):
         return True
-    if unit == "期" and (after.startswith(("间", "限")) or (not num[0].isdigit() and re.match(r"[\u4e00-\u9fff]", after) and not after.startswith("的"))
-                        or after.startswith(PHASE_NOUNS)):
+    if unit == "期" and (
+        after.startswith(("间", "限"))
+        or (not num[0].isdigit() and re.match(r"[\u4e00-\u9fff]", after) and not after.startswith("的"))
+        or after.startswith(PHASE_NOUNS)
+    ):
         return True  # 期间, 二期工程: a period or a phase, not a count of issues or sessions
     if unit == "座" and after.startswith("谈"):
         return True  # 座谈会
-    if (before and before in "+＋") or text[m.end("num"):m.end("num") + 1] in ("+", "＋"):
+    if (before and before in "+＋") or text[m.end("num") : m.end("num") + 1] in ("+", "＋"):
         return True  # numbered formula (3+3+6, 5+2)
-    if unit == "年" and (re.fullmatch(r"\d{4}", num) or text[end:end + 1].isdigit()):
+    if unit == "年" and (re.fullmatch(r"\d{4}", num) or text[end : end + 1].isdigit()):
         return True  # a calendar year (2018年, 2018年6月), not a duration
     if unit in ("个", "项", "大", "条", "大类") and not num[0].isdigit() and in_quotes(text, start):
         return True  # numbered slogans (“四个引领”, “四条河”)
     if not num[0].isdigit():
         if num == "一" and not m.group("approx"):
-            counts = unit in TIME_UNITS and (m.group("pre") in ("仅", "不到", "不足")
-                                             or text[max(m.start() - 2, 0):m.start()].endswith(ONE_COUNTS_BEFORE))
-            if not counts or text[end:end + 1] == "半":
+            counts = unit in TIME_UNITS and (m.group("pre") in ("仅", "不到", "不足") or text[max(m.start() - 2, 0) : m.start()].endswith(ONE_COUNTS_BEFORE))
+            if not counts or text[end : end + 1] == "半":
                 return True  # 一个平台, 一批干部: an article; but 仅用一周, 提前一年 count
-        window = text[max(start - 2, 0):start + 4]
+        window = text[max(start - 2, 0) : start + 4]
         if any(idiom in window for idiom in idioms()):
             return True
-        if text[start - 1:start] in "统唯万之" and start > 0:
+        if text[start - 1 : start] in "统唯万之" and start > 0:
             return True  # 统一, 唯一, 万一
     return False
 
 
 def implied_count_unit(text: str, end: int) -> str | None:
     """承载2.2万的居住人口: a bare 万/亿 count followed by 的 takes the unit of what follows, if the mapping knows it."""
-    if text[end:end + 1] != "的":
+    if text[end : end + 1] != "的":
         return None
     entry = head_entry(_after_phrase(_tokens(_clause_after(text, end + 1))))
     return entry["unit"] or None if entry else None
@@ -262,15 +363,17 @@ def extract_figures(text: str) -> list[Figure]:
             except ValueError:
                 high = None
         qualifier = " ".join(q for q in (m.group("pre"), approx, m.group("post"), "range" if high else None) if q)
-        raw = text[m.start():raw_end].rstrip()
+        raw = text[m.start() : raw_end].rstrip()
         figures.append(Figure(raw, round(value * multiplier, 4), high, unit, qualifier, m.start(), m.start() + len(raw)))
     return figures
 
 
 # ---------------------------------------------------------------- subjects: what a figure counts
 
+
 class Token(NamedTuple):
     """A word and its part of speech (quoted names count as nouns: “三小场所”)."""
+
     word: str
     flag: str
 
@@ -309,12 +412,70 @@ def _domain_nouns() -> frozenset[str]:
 
 
 NOUNISH = ("n", "vn", "j", "l", "nz", "nt", "ns", "nr", "an", "s")
-NOT_SUBJECT = {"全脱产", "全部", "全面", "其中", "原", "各", "共", "总数", "数量", "预计", "时", "目前", "同时", "期间", "以来", "左右",
-               "大家", "我们", "他们", "全区", "全市", "辖区", "年均", "每年", "总量"}
+NOT_SUBJECT = {
+    "全脱产",
+    "全部",
+    "全面",
+    "其中",
+    "原",
+    "各",
+    "共",
+    "总数",
+    "数量",
+    "预计",
+    "时",
+    "目前",
+    "同时",
+    "期间",
+    "以来",
+    "左右",
+    "大家",
+    "我们",
+    "他们",
+    "全区",
+    "全市",
+    "辖区",
+    "年均",
+    "每年",
+    "总量",
+}
 HEAD_NOT_ALONE = {"总量", "总数", "数量"}  # 征拆总量: kept only after what they total
 MODIFIER_FLAGS = ("b", "a", "v", "vn", "an", "nz", "f")
-LINKS = {"达", "达到", "为", "有", "共", "约", "计", "共计", "合计", "累计", "是", "了", "的", "超过", "超", "近", "逾", "仅",
-         "总数", "数量", "总计", "高达", "多达", "已", "年均", "中", "增加", "增长", "提高", "提升", "下降", "减少", "新增"}
+LINKS = {
+    "达",
+    "达到",
+    "为",
+    "有",
+    "共",
+    "约",
+    "计",
+    "共计",
+    "合计",
+    "累计",
+    "是",
+    "了",
+    "的",
+    "超过",
+    "超",
+    "近",
+    "逾",
+    "仅",
+    "总数",
+    "数量",
+    "总计",
+    "高达",
+    "多达",
+    "已",
+    "年均",
+    "中",
+    "增加",
+    "增长",
+    "提高",
+    "提升",
+    "下降",
+    "减少",
+    "新增",
+}
 LABEL_SUFFIXES = ("类", "会")  # 土地整备类8个, 专题学习会213次: a suffix jieba leaves apart
 VERB_MISTAGGED = {"选派", "选配", "走访", "召开", "开展", "完成"}  # verbs jieba tags as nouns before a count
 ABSTRACT_AFTER = ("速度", "幅度", "规模", "水平", "力度", "程度")  # 以每年约3万人的速度增长: the verb after says what grows
@@ -328,7 +489,7 @@ def _tokens(fragment: str) -> list[Token]:
     out: list[Token] = []
     pos = 0
     for q in QUOTED.finditer(fragment):
-        out += [Token(w.word, w.flag) for w in _pos_tokenizer().cut(fragment[pos:q.start()]) if w.word.strip()]
+        out += [Token(w.word, w.flag) for w in _pos_tokenizer().cut(fragment[pos : q.start()]) if w.word.strip()]
         out.append(Token(q.group(0), "nq"))
         pos = q.end()
     out += [Token(w.word, w.flag) for w in _pos_tokenizer().cut(fragment[pos:]) if w.word.strip()]
@@ -341,23 +502,24 @@ def _nounish(token: Token) -> bool:
         return False
     if token.word.endswith("级") and len(token.word) == 2:
         return False  # 处级, 科级: a rank modifies the noun after it
-    return (token.flag == "nq" or token.flag.startswith(NOUNISH) and token.flag != "q" or token.word in _domain_nouns()
-            or token.word.endswith(_long_heads()))  # 安全隐患 is tagged an idiom
+    return (
+        token.flag == "nq" or token.flag.startswith(NOUNISH) and token.flag != "q" or token.word in _domain_nouns() or token.word.endswith(_long_heads())
+    )  # 安全隐患 is tagged an idiom
 
 
 def _clause_after(text: str, end: int) -> str:
     """The rest of the clause after a figure, a bracket right after it skipped (3.80万平方米（…）的占地)."""
-    rest = text[end:end + 40]
+    rest = text[end : end + 40]
     if rest.startswith(("（", "(")):
         close = re.search(r"[）)]", rest)
-        rest = rest[close.end():] if close else ""
+        rest = rest[close.end() :] if close else ""
     rest = re.split(r"[（(）)]", rest, maxsplit=1)[0]
     return CLAUSE_END.split(rest, maxsplit=1)[0][:20]
 
 
 def _clause_before(text: str, start: int) -> str:
     """The clause before a figure, up to the previous clause mark (、 kept: 处级、科级)."""
-    piece = text[max(start - 30, 0):start]
+    piece = text[max(start - 30, 0) : start]
     piece = CLAUSE_END.split(piece)[-1]
     return re.split(r"[（(）)]", piece)[-1]
 
@@ -373,19 +535,25 @@ def _after_phrase(tokens: list[Token]) -> str:
         if (_nounish(tok) and not (seen_noun and tok.flag == "l")) or (tok.word in HEAD_NOT_ALONE and seen_noun):
             phrase.append(tok)
             seen_noun = True
-        elif tok.word == "、" and phrase and nxt is not None and (_nounish(nxt) or nxt.flag.startswith(MODIFIER_FLAGS)
-                                                                  or nxt.word.endswith("级")):
+        elif tok.word == "、" and phrase and nxt is not None and (_nounish(nxt) or nxt.flag.startswith(MODIFIER_FLAGS) or nxt.word.endswith("级")):
             phrase.append(tok)
-        elif (seen_noun and tok.flag in ("a", "d", "b") and nxt is not None and _nounish(nxt)
-              and i + 2 < len(tokens) and _nounish(tokens[i + 2])):
+        elif seen_noun and tok.flag in ("a", "d", "b") and nxt is not None and _nounish(nxt) and i + 2 < len(tokens) and _nounish(tokens[i + 2]):
             phrase.append(tok)  # 丹平快速隔音屏建设: a modifier inside a name (not 书记逐一上台)
-        elif (not seen_noun and (tok.flag.startswith(MODIFIER_FLAGS) or tok.word.endswith("级")) and len(phrase) < 4
-              and tok.word not in NOT_SUBJECT and tok.word not in VERB_MISTAGGED and tok.word not in LINKS):
+        elif (
+            not seen_noun
+            and (tok.flag.startswith(MODIFIER_FLAGS) or tok.word.endswith("级"))
+            and len(phrase) < 4
+            and tok.word not in NOT_SUBJECT
+            and tok.word not in VERB_MISTAGGED
+            and tok.word not in LINKS
+        ):
             phrase.append(tok)  # 征转地任务, 处级、科级干部, 在建重大产业项目
         else:
             break
-    while phrase and ((not _nounish(phrase[-1]) and phrase[-1].word not in HEAD_NOT_ALONE)
-                      or (len(phrase) > 1 and phrase[-1].flag == "vn" and phrase[-1].word not in _domain_nouns())):
+    while phrase and (
+        (not _nounish(phrase[-1]) and phrase[-1].word not in HEAD_NOT_ALONE)
+        or (len(phrase) > 1 and phrase[-1].flag == "vn" and phrase[-1].word not in _domain_nouns())
+    ):
         phrase.pop()  # 75个临时党支部冲锋在…: a verb after the noun is the predicate
     if not any(_nounish(t) for t in phrase):
         return ""
@@ -413,24 +581,29 @@ def _before_phrase(tokens: list[Token]) -> str:
             phrase.append(Token(tok.word, "n"))  # 土地整备类8个: a label by kind
         elif _nounish(tok) or (phrase and tok.word in ("以上", "以下") and len(words) > 1 and _nounish(words[-2])):
             phrase.append(tok)
-        elif (tok.word == "、" and phrase and len(words) > 1 and (_nounish(words[-2]) or words[-2].flag.startswith(MODIFIER_FLAGS))):
+        elif tok.word == "、" and phrase and len(words) > 1 and (_nounish(words[-2]) or words[-2].flag.startswith(MODIFIER_FLAGS)):
             phrase.append(tok)
-        elif (phrase and tok.flag in ("v", "vn", "b") and len(tok.word) == 2
-              and "".join(t.word for t in reversed(phrase)).endswith(VERB_TAKING_HEADS)):
+        elif phrase and tok.flag in ("v", "vn", "b") and len(tok.word) == 2 and "".join(t.word for t in reversed(phrase)).endswith(VERB_TAKING_HEADS):
             phrase.append(tok)  # 处置率, 征拆总量: a verb naming what the head measures
         elif phrase and (tok.flag == "b" or tok.word.endswith("级") and len(tok.word) == 2):
             phrase.append(tok)  # 下级, 处级
-        elif (phrase and tok.flag.startswith("v") and len(tok.word) == 2 and len(words) > 1 and words[-2].word in ("已", "已经", "被", "新")):
+        elif phrase and tok.flag.startswith("v") and len(tok.word) == 2 and len(words) > 1 and words[-2].word in ("已", "已经", "被", "新"):
             phrase.append(tok)  # 已处置隐患, 新转入党员: the participle says which ones are counted
-        elif (not phrase and tok.flag == "v" and len(tok.word) == 2 and len(words) > 1 and _nounish(words[-2])):
+        elif not phrase and tok.flag == "v" and len(tok.word) == 2 and len(words) > 1 and _nounish(words[-2]):
             phrase.append(tok)  # 强弱电分离1.3万米: a nominalised verb measured by the figure
         else:
             break
         words.pop()
     while phrase and phrase[-1].word == "、":
         phrase.pop()
-    while phrase and (phrase[-1].word in LINKS or not _nounish(phrase[-1]) and phrase[-1].flag != "b"
-                      and not phrase[-1].word.endswith("级") and len(phrase) > 1 and phrase[-1].flag not in ("v", "vn")):
+    while phrase and (
+        phrase[-1].word in LINKS
+        or not _nounish(phrase[-1])
+        and phrase[-1].flag != "b"
+        and not phrase[-1].word.endswith("级")
+        and len(phrase) > 1
+        and phrase[-1].flag not in ("v", "vn")
+    ):
         phrase.pop()
     subject = "".join(t.word for t in reversed(phrase))
     rest = words
@@ -445,7 +618,7 @@ def subject_of(text: str, figure: Figure, previous: str = "") -> str:
     if figure.raw.endswith("人口"):
         return "人口"
     start = figure.start
-    if text[start - 1:start] in ("（", "("):  # 三分之二的工业产值（约240亿元）: the subject stands before the bracket
+    if text[start - 1 : start] in ("（", "("):  # 三分之二的工业产值（约240亿元）: the subject stands before the bracket
         start -= 1
     after_text = _clause_after(text, figure.end)
     before_text = _clause_before(text, start)
@@ -476,8 +649,8 @@ def subject_of(text: str, figure: Figure, previous: str = "") -> str:
         subject = _before_phrase(_tokens(before_text))
         if previous and re.fullmatch(r"[\u4e00-\u9fff]{1,4}(?:区|街道|市|镇)", subject):
             return previous  # 全市共有志愿者200万人，其中龙岗区48万人: a breakdown by place of the same thing
-    if subject.endswith("类") and previous[previous.rfind("类") + 1:]:
-        return subject + previous[previous.rfind("类") + 1:]  # 重点项目20个，其中土地整备类8个: a kind of the total
+    if subject.endswith("类") and previous[previous.rfind("类") + 1 :]:
+        return subject + previous[previous.rfind("类") + 1 :]  # 重点项目20个，其中土地整备类8个: a kind of the total
     return subject
 
 
@@ -525,7 +698,7 @@ def owner_markers(sentence: str) -> list[tuple[int, str, str]]:
             found.append((m.end, schema.FIGURE_STREET, m.place.street))
     for marker, scope in scope_markers().items():
         for m in re.finditer(re.escape(marker), sentence):
-            after, before = sentence[m.end():], sentence[:m.start()]
+            after, before = sentence[m.end() :], sentence[: m.start()]
             if COMPARISON_AFTER.match(after) or before.endswith(COMPARISON_BEFORE):
                 continue
             found.append((m.end(), scope, ""))
@@ -563,8 +736,25 @@ def document_scopes(segments: pd.DataFrame) -> dict[str, str]:
 
 # ---------------------------------------------------------------- the table
 
-COLUMNS = ["doc_id", "segment_id", "figure_id", "street", "scope", "genre", "raw", "value", "value_high", "unit", "qualifier",
-           "subject", "subject_en", "category", "restates", "time_ref", "sentence"]
+COLUMNS = [
+    "doc_id",
+    "segment_id",
+    "figure_id",
+    "street",
+    "scope",
+    "genre",
+    "raw",
+    "value",
+    "value_high",
+    "unit",
+    "qualifier",
+    "subject",
+    "subject_en",
+    "category",
+    "restates",
+    "time_ref",
+    "sentence",
+]
 
 
 def same_subject(a: str, b: str) -> bool:
@@ -581,8 +771,14 @@ def restatements(rows: list[dict]) -> list[str]:
     seen: list[dict] = []
     out = []
     for row in rows:
-        match = next((r["figure_id"] for r in seen if (r["doc_id"], r["value"], r["unit"]) == (row["doc_id"], row["value"], row["unit"])
-                      and same_subject(r["subject"], row["subject"])), "")
+        match = next(
+            (
+                r["figure_id"]
+                for r in seen
+                if (r["doc_id"], r["value"], r["unit"]) == (row["doc_id"], row["value"], row["unit"]) and same_subject(r["subject"], row["subject"])
+            ),
+            "",
+        )
         out.append(match)
         if not match and row["subject"]:
             seen.append(row)
@@ -601,9 +797,22 @@ def segment_figures(segment_id: str, text: str, street: str, doc_scope: str) -> 
         previous_sentence, previous_subject = sentence, subject
         sentence_start = text.find(sentence, max(fig.start - len(sentence), 0))
         scope, owner = figure_owner(sentence, fig.start - max(sentence_start, 0), street, doc_scope)
-        rows.append({"figure_id": f"{segment_id}#{n}", "street": owner, "scope": scope, "raw": fig.raw, "value": fig.value,
-                     "value_high": fig.value_high, "unit": fig.unit, "qualifier": fig.qualifier, "subject": subject,
-                     "category": category(fig.unit, subject), "time_ref": time_reference(sentence), "sentence": sentence})
+        rows.append(
+            {
+                "figure_id": f"{segment_id}#{n}",
+                "street": owner,
+                "scope": scope,
+                "raw": fig.raw,
+                "value": fig.value,
+                "value_high": fig.value_high,
+                "unit": fig.unit,
+                "qualifier": fig.qualifier,
+                "subject": subject,
+                "category": category(fig.unit, subject),
+                "time_ref": time_reference(sentence),
+                "sentence": sentence,
+            }
+        )
     return rows
 
 
@@ -616,8 +825,7 @@ def metrics_table(segments: pd.DataFrame, gloss: dict[str, str] | None = None) -
     rows = []
     for seg, figures in zip(segments.itertuples(), found):
         for fig in figures:
-            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "genre": seg.genre, **fig,
-                         "subject_en": english_of(fig["subject"], gloss)})
+            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "genre": seg.genre, **fig, "subject_en": english_of(fig["subject"], gloss)})
     for row, first in zip(rows, restatements(rows)):
         row["restates"] = first
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -638,9 +846,19 @@ def charted(table: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- charts: labels and panels
 
-UNIT_FAMILIES = {"人": "persons", "名": "persons", "位": "persons", "人次": "person-times", "户": "households",
-                 "平方米": "square metres", "平方公里": "square kilometres", "亩": "mu", "米": "metres", "公里": "kilometres",
-                 "元": "yuan"}
+UNIT_FAMILIES = {
+    "人": "persons",
+    "名": "persons",
+    "位": "persons",
+    "人次": "person-times",
+    "户": "households",
+    "平方米": "square metres",
+    "平方公里": "square kilometres",
+    "亩": "mu",
+    "米": "metres",
+    "公里": "kilometres",
+    "元": "yuan",
+}
 CHART_EXCLUDED_UNITS = ("%", "个百分点", "百分点", "倍", "岁") + TIME_UNITS
 
 

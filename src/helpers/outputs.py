@@ -5,6 +5,7 @@ ends with `finish(notebook, figures)`: each table it registers must have been wr
 corpus has no data), and each figure it registers is recorded in figure_index.csv as drawn or not, with the reason.
 The report embeds a figure only when the index says it was drawn in this run.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -20,12 +21,24 @@ FIGURE_INDEX = "figure_index"
 # notebook -> (tables it writes, figures it may draw; '*' stands for a street's name)
 REGISTRY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "01_load_and_clean": (("documents", "cleaning_log", "cleaning_summary", "segments"), ()),
-    "02_words": (("dictionary_check", "term_frequencies", "concept_frequencies", "keyness", "keyness_summary"),
-                 ("top_terms_corpus", "top_terms_by_street", "wordcloud_corpus", "wordcloud_*", "keyness_streets")),
-    "03_framing": (("framing", "framing_evidence", "codebook_precision", "street_framing", "street_profiles", "framing_by_year", "slogans",
-                    "similarity", "similarity_pairs"),
-                   ("framing_heatmap_streets", "tasks_heatmap_streets", "framing_intervals", "framing_by_year",
-                    "similarity_streets")),
+    "02_words": (
+        ("dictionary_check", "term_frequencies", "concept_frequencies", "keyness", "keyness_summary"),
+        ("top_terms_corpus", "top_terms_by_street", "wordcloud_corpus", "wordcloud_*", "keyness_streets"),
+    ),
+    "03_framing": (
+        (
+            "framing",
+            "framing_evidence",
+            "codebook_precision",
+            "street_framing",
+            "street_profiles",
+            "framing_by_year",
+            "slogans",
+            "similarity",
+            "similarity_pairs",
+        ),
+        ("framing_heatmap_streets", "tasks_heatmap_streets", "framing_intervals", "framing_by_year", "similarity_streets"),
+    ),
     "04_metrics": (("metrics",), ("metrics_*",)),
     "05_report": ((), ()),
 }
@@ -54,9 +67,15 @@ def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame
     unknown = [f for f in figures if not registered(notebook, f)]
     if unknown:
         raise RuntimeError(f"notebook {notebook} drew figures it does not register: {unknown} (add them to outputs.REGISTRY)")
-    rows = [{"notebook": notebook, "figure": name, "drawn": isinstance(value, Path) and value.exists(),
-             "note": "" if isinstance(value, Path) else (value or "not enough data in this corpus")}
-            for name, value in sorted(figures.items())]
+    rows = [
+        {
+            "notebook": notebook,
+            "figure": name,
+            "drawn": isinstance(value, Path) and value.exists(),
+            "note": "" if isinstance(value, Path) else (value or "not enough data in this corpus"),
+        }
+        for name, value in sorted(figures.items())
+    ]
     index = read_table(FIGURE_INDEX) if (paths.TABLES / f"{FIGURE_INDEX}.csv").exists() else pd.DataFrame()
     if len(index):
         index = index[index["notebook"] != notebook]

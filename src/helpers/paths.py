@@ -1,4 +1,5 @@
 """Every path the project uses, anchored at the project root (nbconvert runs notebooks from notebooks/)."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ explicit street names (X街道), then community names (X社区) when no street i
 study area at all (its scope) is decided from the same mentions: places of the study area against places outside
 it. Switching the study area to another district is an edit of places.csv (the `area` column), not of code.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,6 +29,7 @@ DOMINANT_SHARE = 0.7  # a text is about one street when that street has at least
 @dataclass(frozen=True)
 class Place:
     """One row of places.csv."""
+
     name: str
     english: str
     kind: str
@@ -50,6 +52,7 @@ class Place:
 @dataclass(frozen=True)
 class Mention:
     """A place named in a text."""
+
     place: Place
     start: int
     end: int
@@ -58,6 +61,7 @@ class Mention:
 @dataclass(frozen=True)
 class Attribution:
     """Where a text belongs: scope (schema.SCOPES), district, street of the study area, and how that was decided."""
+
     scope: str
     district: str
     street: str
@@ -85,7 +89,7 @@ class Gazetteer:
         for m in self.pattern.finditer(text):
             place = self.by_form[m.group(0)]
             if place.kind in ("street", "community"):
-                prefix = FOREIGN_PREFIX.search(text[max(m.start() - 9, 0):m.start()])
+                prefix = FOREIGN_PREFIX.search(text[max(m.start() - 9, 0) : m.start()])
                 if prefix and not self._own_prefix(prefix.group(0), place):
                     continue
             found.append(Mention(place, m.start(), m.end()))
@@ -165,9 +169,19 @@ def dominant(streets: list[str], district_mentions: int) -> str:
 def read_places(path: Path = PLACES) -> list[Place]:
     """The rows of places.csv, checked: known kinds, a parent street for every community."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [Place(r["name"].strip(), r["english"].strip(), r["kind"].strip(), r["parent"].strip(), r["district"].strip(),
-                      r["area"].strip(), tuple(a.strip() for a in r["aliases"].split("|") if a.strip()), r["source"].strip())
-                for r in csv.DictReader(handle)]
+        rows = [
+            Place(
+                r["name"].strip(),
+                r["english"].strip(),
+                r["kind"].strip(),
+                r["parent"].strip(),
+                r["district"].strip(),
+                r["area"].strip(),
+                tuple(a.strip() for a in r["aliases"].split("|") if a.strip()),
+                r["source"].strip(),
+            )
+            for r in csv.DictReader(handle)
+        ]
     streets = {p.name for p in rows if p.kind == "street"}
     for p in rows:
         if p.kind not in SUFFIX:

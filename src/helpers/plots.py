@@ -1,4 +1,5 @@
 """Figures: a CJK font from requirements.txt, deterministic PNGs, charts labelled with their caveats."""
+
 from __future__ import annotations
 
 import functools
@@ -22,12 +23,21 @@ from . import paths  # noqa: E402
 
 UNVERIFIED = "Figures as reported by the source, not verified."
 PNG_METADATA = {"Software": None}  # keep PNG bytes independent of anything but the drawing
-DPI = 110    # design resolution: the report shows a figure at its pixel width at this DPI …
-SCALE = 2    # … and draws it at twice that, so text stays sharp on 2x screens and when zoomed or printed
+DPI = 110  # design resolution: the report shows a figure at its pixel width at this DPI …
+SCALE = 2  # … and draws it at twice that, so text stays sharp on 2x screens and when zoomed or printed
 # One look for every chart: no box, readable sizes, white background (so PNG palettes stay small).
-STYLE = {"axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 10, "axes.labelsize": 9,
-         "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8, "figure.facecolor": "white",
-         "savefig.facecolor": "white", "axes.edgecolor": "#888888"}
+STYLE = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.edgecolor": "#888888",
+}
 
 
 @lru_cache(maxsize=1)
@@ -47,8 +57,16 @@ def use_cjk_font() -> str:
     path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
-    matplotlib.rcParams.update({"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"],
-                                "axes.unicode_minus": False, "svg.hashsalt": "longgang", "figure.dpi": DPI, **STYLE})
+    matplotlib.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [family, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "svg.hashsalt": "longgang",
+            "figure.dpi": DPI,
+            **STYLE,
+        }
+    )
     return family
 
 
@@ -76,9 +94,14 @@ def cached_figure(draw):
         bound.apply_defaults()
         name = bound.arguments["name"]
         # The glossary is part of the drawing: chart labels carry its glosses.
-        key = hashlib.sha256((Path(__file__).read_text(encoding="utf-8") + draw.__name__ +
-                              (paths.RESOURCES / "glossary.csv").read_text(encoding="utf-8") +
-                              _fingerprint(dict(bound.arguments))).encode("utf-8")).hexdigest()
+        key = hashlib.sha256(
+            (
+                Path(__file__).read_text(encoding="utf-8")
+                + draw.__name__
+                + (paths.RESOURCES / "glossary.csv").read_text(encoding="utf-8")
+                + _fingerprint(dict(bound.arguments))
+            ).encode("utf-8")
+        ).hexdigest()
         path, kept = paths.FIGURES / f"{name}.png", paths.CACHE / "figures" / f"{name}-{key[:24]}.png"
         if kept.exists():
             paths.ensure_dirs()
@@ -90,6 +113,7 @@ def cached_figure(draw):
             old.unlink()
         shutil.copyfile(result, kept)
         return result
+
     return wrapper
 
 
@@ -114,8 +138,10 @@ def save(fig: plt.Figure, name: str) -> Path:
 
 def text_colour(rgba: tuple[float, ...]) -> str:
     """Black or white, whichever reads better on a cell of this colour (relative luminance, WCAG weights)."""
+
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (linear(c) for c in rgba[:3])
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     # Contrast with white is 1.05/(L+0.05), with black (L+0.05)/0.05: pick the larger.
@@ -149,8 +175,7 @@ def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, nam
 
 
 @cached_figure
-def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4,
-                    xlabel: str = "") -> Path:
+def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4, xlabel: str = "") -> Path:
     """One small bar chart per street (label -> frame with 'term' and the value column)."""
     from .bilingual import label as bilingual_label
 
@@ -165,7 +190,7 @@ def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, nam
         ax.set_title(label, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.set_xlabel(xlabel, fontsize=7)
-    for ax in list(axes.flat)[len(labels):]:
+    for ax in list(axes.flat)[len(labels) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
@@ -179,9 +204,17 @@ def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height:
 
     ordered = dict(sorted(frequencies.items(), key=lambda kv: (-kv[1], kv[0])))
     colour = lambda *args, random_state=None, **kwargs: CLOUD_COLOURS[random_state.randint(0, len(CLOUD_COLOURS) - 1)]  # noqa: E731
-    cloud = WordCloud(font_path=str(cjk_font_path()), width=width, height=height, background_color="white",
-                      random_state=42, prefer_horizontal=1.0, max_words=120, color_func=colour,
-                      collocations=False).generate_from_frequencies(ordered)
+    cloud = WordCloud(
+        font_path=str(cjk_font_path()),
+        width=width,
+        height=height,
+        background_color="white",
+        random_state=42,
+        prefer_horizontal=1.0,
+        max_words=120,
+        color_func=colour,
+        collocations=False,
+    ).generate_from_frequencies(ordered)
     paths.ensure_dirs()
     path = paths.FIGURES / f"{name}.png"
     # A cloud is a few dark colours and their anti-aliased edges: 64 palette colours keep every letter at about a
@@ -198,16 +231,26 @@ CLOUD_COLOURS = ("#7a1f0a", "#9c3a10", "#8b4513", "#5b3a29", "#1f4e79", "#2f4f4f
 
 def contrast_on_white(hex_colour: str) -> float:
     """WCAG contrast ratio of a colour against white."""
+
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
     return 1.05 / (luminance + 0.05)
 
 
 @cached_figure
-def heatmap(matrix: pd.DataFrame, title: str, name: str, fmt: str = "{:.1f}", annotations: pd.DataFrame | None = None,
-            cmap: str = "Reds", xlabel: str = "", ylabel: str = "") -> Path:
+def heatmap(
+    matrix: pd.DataFrame,
+    title: str,
+    name: str,
+    fmt: str = "{:.1f}",
+    annotations: pd.DataFrame | None = None,
+    cmap: str = "Reds",
+    xlabel: str = "",
+    ylabel: str = "",
+) -> Path:
     """A labelled heatmap; annotations (same shape) can print counts in the cells instead of the values."""
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 2.5, 0.45 * matrix.shape[0] + 1.8))
@@ -239,8 +282,7 @@ def similarity_dendrogram(similarity: pd.DataFrame, title: str, name: str) -> tu
     np.fill_diagonal(distance, 0)
     tree = linkage(squareform(np.clip(distance, 0, None), checks=False), method="average")
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.42 * len(similarity) + 2), gridspec_kw={"width_ratios": [1, 1.6]})
-    leaves = dendrogram(tree, labels=list(similarity.index), orientation="left", ax=left, color_threshold=0,
-                        above_threshold_color="#8b1a1a")["ivl"]
+    leaves = dendrogram(tree, labels=list(similarity.index), orientation="left", ax=left, color_threshold=0, above_threshold_color="#8b1a1a")["ivl"]
     left.set_xlabel("1 − cosine similarity")
     left.spines[["top", "right"]].set_visible(False)
     order = leaves[::-1]
@@ -324,7 +366,7 @@ def largest_figures(panels: dict[str, tuple[list[str], list[float]]], title: str
             ax.set_xscale("log")  # one unit, but spanning orders of magnitude
         ax.set_xlabel(unit)
         ax.set_title(unit, fontsize=9)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
     caveat(fig)
@@ -354,7 +396,7 @@ def interval_panels(table: pd.DataFrame, title: str, name: str, ncols: int = 3, 
         ax.tick_params(axis="x", labelsize=7)
         ax.set_xlim(left=0)
         ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -6,6 +6,7 @@ write to stderr are echoed to this terminal; every cell that takes a while is ti
 with one line naming the notebook, the cell and the exception (the full traceback is in the notebook's HTML).
 Usage: python -m helpers.run_notebooks OUT_DIR NOTEBOOK...
 """
+
 from __future__ import annotations
 
 import os
@@ -72,8 +73,13 @@ def run(notebook: Path, html_dir: Path) -> tuple[float, list[tuple[int, str, flo
     """
     start = time.perf_counter()
     nb = nbformat.read(notebook, as_version=4)
-    client = EchoingClient(nb, timeout=None, kernel_name="python3", coalesce_streams=True,  # keeps a bar's last state
-                           resources={"metadata": {"path": str(notebook.parent)}})
+    client = EchoingClient(
+        nb,
+        timeout=None,
+        kernel_name="python3",
+        coalesce_streams=True,  # keeps a bar's last state
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
     try:
         client.execute()
     except Exception as exc:  # a cell raised, the kernel died (e.g. out of memory) or did not start

@@ -3,29 +3,48 @@
 Every module and notebook imports these names instead of retyping the strings, so that a genre or a scope is
 spelled once. The values are what the tables contain (segments.csv `genre`, documents.csv `scope` …).
 """
+
 from __future__ import annotations
 
 # ---------------------------------------------------------------- genres (segments.csv and documents.csv `genre`)
-SPEECH = "speech"            # words spoken by one person at a meeting, whole or as printed excerpts
-NEWS = "news report"         # a reporter's account of an event (记者, 通讯员, 讯, 日电)
-FEATURE = "feature"          # a long promotional piece on one place or programme
-ARTICLE = "article"          # a signed or institutional article, commentary or web post
+SPEECH = "speech"  # words spoken by one person at a meeting, whole or as printed excerpts
+NEWS = "news report"  # a reporter's account of an event (记者, 通讯员, 讯, 日电)
+FEATURE = "feature"  # a long promotional piece on one place or programme
+ARTICLE = "article"  # a signed or institutional article, commentary or web post
 WORK_REPORT = "work report"  # 工作报告 / 工作总结: an organisation's account of its year
 GENRES: tuple[str, ...] = (SPEECH, NEWS, FEATURE, ARTICLE, WORK_REPORT)
-ALL_GENRES = "all"           # the pooled row of a street (street_framing.csv, street_profiles.csv)
+ALL_GENRES = "all"  # the pooled row of a street (street_framing.csv, street_profiles.csv)
 
 # How manifests and older builds spell genres: each alias maps to one genre above.
 GENRE_ALIASES: dict[str, str] = {
-    "speech": SPEECH, "speeches": SPEECH, "speech excerpt": SPEECH, "speech excerpts": SPEECH, "讲话": SPEECH,
-    "发言": SPEECH, "news": NEWS, "news report": NEWS, "news lead": NEWS, "report": NEWS, "新闻": NEWS, "报道": NEWS,
-    "feature": FEATURE, "特稿": FEATURE, "article": ARTICLE, "signed article": ARTICLE, "commentary": ARTICLE,
-    "文章": ARTICLE, "web post": ARTICLE, "work report": WORK_REPORT, "工作报告": WORK_REPORT, "工作总结": WORK_REPORT,
+    "speech": SPEECH,
+    "speeches": SPEECH,
+    "speech excerpt": SPEECH,
+    "speech excerpts": SPEECH,
+    "讲话": SPEECH,
+    "发言": SPEECH,
+    "news": NEWS,
+    "news report": NEWS,
+    "news lead": NEWS,
+    "report": NEWS,
+    "新闻": NEWS,
+    "报道": NEWS,
+    "feature": FEATURE,
+    "特稿": FEATURE,
+    "article": ARTICLE,
+    "signed article": ARTICLE,
+    "commentary": ARTICLE,
+    "文章": ARTICLE,
+    "web post": ARTICLE,
+    "work report": WORK_REPORT,
+    "工作报告": WORK_REPORT,
+    "工作总结": WORK_REPORT,
 }
 
 # ---------------------------------------------------------------- document scopes (documents.csv and segments.csv `scope`)
-IN_AREA = "longgang"         # a street of the study area, or the study area's district as a whole
-OUTSIDE = "outside"          # another district (a neighbouring district's street, or a named other district)
-UNKNOWN = "unknown"          # anonymised or unplaced (no place of the study area or outside it is named)
+IN_AREA = "longgang"  # a street of the study area, or the study area's district as a whole
+OUTSIDE = "outside"  # another district (a neighbouring district's street, or a named other district)
+UNKNOWN = "unknown"  # anonymised or unplaced (no place of the study area or outside it is named)
 SCOPES: tuple[str, ...] = (IN_AREA, OUTSIDE, UNKNOWN)
 
 # ---------------------------------------------------------------- owners of a reported figure (metrics.csv `scope`)
@@ -39,9 +58,10 @@ def normalise_genre(label: str) -> str:
     key = (label or "").strip().lower()
     return GENRE_ALIASES.get(key, ARTICLE if key else "")
 
+
 # ---------------------------------------------------------------- comparison groups (street_framing.csv `group`)
 # A Longgang street is its own group (its name); everything else falls into one of three groups, never into a street.
 GROUP_DISTRICT = "district-wide"  # study-area text about no one street (a district report, a meeting's lead)
-GROUP_OUTSIDE = "outside"         # documents from another district
-GROUP_UNKNOWN = "unknown"         # anonymised or unplaced documents
+GROUP_OUTSIDE = "outside"  # documents from another district
+GROUP_UNKNOWN = "unknown"  # anonymised or unplaced documents
 NON_STREET_GROUPS: tuple[str, ...] = (GROUP_DISTRICT, GROUP_OUTSIDE, GROUP_UNKNOWN)

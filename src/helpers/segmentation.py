@@ -4,6 +4,7 @@ Attribution follows one order (see places.py): manifest override, speaker headin
 community names. A document about one street gives it to every paragraph; a district-wide document gives a
 paragraph the one street it names (attribution 'mention') or whose communities it names ('community').
 """
+
 from __future__ import annotations
 
 import re
@@ -15,14 +16,14 @@ from . import schema
 from .cleaning import SPEAKER_HEADING, is_heading_like
 from .places import Attribution, gazetteer
 
-SEGMENT_COLUMNS = ["doc_id", "segment_id", "street", "district", "scope", "attribution", "genre", "year", "speaker", "role",
-                   "text", "n_chars"]
+SEGMENT_COLUMNS = ["doc_id", "segment_id", "street", "district", "scope", "attribution", "genre", "year", "speaker", "role", "text", "n_chars"]
 MIN_HEADINGS = 2  # two speaker headings make a document a run of speeches (one could be a byline)
 
 
 @dataclass(frozen=True)
 class Segment:
     """One analysis unit of a document."""
+
     doc_id: str
     segment_id: str
     street: str
@@ -44,7 +45,7 @@ def sentence_at(text: str, position: int) -> str:
     """The sentence (between 。！？；or line breaks) that contains position."""
     start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
     ends = [i for i in (text.find(c, position) for c in "。！？；\n") if i >= 0]
-    return text[start:(min(ends) + 1 if ends else len(text))].strip()
+    return text[start : (min(ends) + 1 if ends else len(text))].strip()
 
 
 def speaker_headings(text: str) -> int:
@@ -91,14 +92,14 @@ def speech_segments(doc_id: str, text: str, place: Attribution) -> list[Segment]
             return
         segment_id = f"{doc_id}-{len(segments) + 1:02d}"
         if current is None:
-            segments.append(Segment(doc_id, segment_id, place.street, place.district, place.scope, place.how,
-                                    schema.NEWS, "", "", body))
+            segments.append(Segment(doc_id, segment_id, place.street, place.district, place.scope, place.how, schema.NEWS, "", "", body))
             return
         unit = current.group("unit")
         manifest = place.how == "manifest" and place.street
         own = place if manifest else (gazetteer().heading_place(unit) or place)
-        segments.append(Segment(doc_id, segment_id, own.street, own.district, own.scope, own.how, schema.SPEECH,
-                                current.group("name"), unit + current.group("role"), body))
+        segments.append(
+            Segment(doc_id, segment_id, own.street, own.district, own.scope, own.how, schema.SPEECH, current.group("name"), unit + current.group("role"), body)
+        )
 
     for line in text.split("\n"):
         heading = SPEAKER_HEADING.match(line)
@@ -133,8 +134,7 @@ def segment_document(doc_id: str, text: str, genre: str, place: Attribution, tit
         street, how = place.street, place.how
         if not street and place.scope == schema.IN_AREA:
             street, how = gazetteer().paragraph_street(para)
-        segments.append(Segment(doc_id, f"{doc_id}-{n:02d}", street, place.district, place.scope, how, genre, speaker,
-                                unit + role, para))
+        segments.append(Segment(doc_id, f"{doc_id}-{n:02d}", street, place.district, place.scope, how, genre, speaker, unit + role, para))
     return segments
 
 
@@ -145,7 +145,20 @@ def segment_corpus(documents: pd.DataFrame, clean_texts: dict[str, str]) -> pd.D
     for doc in usable.itertuples():
         place = Attribution(doc.scope, doc.district, doc.street, doc.attribution)
         for seg in segment_document(doc.doc_id, clean_texts[doc.doc_id], doc.genre, place, doc.title):
-            rows.append({"doc_id": seg.doc_id, "segment_id": seg.segment_id, "street": seg.street, "district": seg.district,
-                         "scope": seg.scope, "attribution": seg.attribution, "genre": seg.genre, "year": doc.year,
-                         "speaker": seg.speaker, "role": seg.role, "text": seg.text, "n_chars": seg.n_chars})
+            rows.append(
+                {
+                    "doc_id": seg.doc_id,
+                    "segment_id": seg.segment_id,
+                    "street": seg.street,
+                    "district": seg.district,
+                    "scope": seg.scope,
+                    "attribution": seg.attribution,
+                    "genre": seg.genre,
+                    "year": doc.year,
+                    "speaker": seg.speaker,
+                    "role": seg.role,
+                    "text": seg.text,
+                    "n_chars": seg.n_chars,
+                }
+            )
     return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)

@@ -6,6 +6,7 @@ one street), 'outside' (another district) or 'unknown' (anonymised). Outside and
 group and never pooled into a street, the district or the "rest" of a comparison. Genre is a stratum: each group
 has one row per genre and a pooled row with genre 'all'. Copies of a document were dropped before segmentation.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,14 +23,14 @@ from .framing import Code, read_codebook, showcased_task
 
 SENTENCE_END = re.compile(r"[。！？；!?]+|\n+")
 SENTENCE_TOKENS = frozenset("。！？；!?")
-N_BOOT = 1000            # bootstrap replicates for a rate interval (percentile method)
+N_BOOT = 1000  # bootstrap replicates for a rate interval (percentile method)
 N_BOOT_SIMILARITY = 200  # replicates for similarity support (each recomputes every street's TF-IDF)
 MIN_DOCS_FOR_DOC_BOOTSTRAP = 5  # with fewer documents a document bootstrap has too few distinct resamples
-THIN_EVIDENCE = 3        # fewer hits than this: shown, but marked as thin
+THIN_EVIDENCE = 3  # fewer hits than this: shown, but marked as thin
 COMPARED_KINDS = ("frame", "task")  # names (党群服务中心, 领导小组) are coded so that no frame hides in them, not compared
-FDR = 0.05               # Benjamini–Hochberg false-discovery rate for keyness
-MIN_TERM_SENTENCES = 3   # a term must occur in this many sentences of a comparison to be tested at all
-MIN_GROUPS = 2           # a comparison needs at least two groups
+FDR = 0.05  # Benjamini–Hochberg false-discovery rate for keyness
+MIN_TERM_SENTENCES = 3  # a term must occur in this many sentences of a comparison to be tested at all
+MIN_GROUPS = 2  # a comparison needs at least two groups
 
 
 # ---------------------------------------------------------------- groups
@@ -68,7 +69,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of text (ends at 。！？； or a line break), empty ones dropped."""
     spans, start = [], 0
     for m in SENTENCE_END.finditer(text):
-        if text[start:m.end()].strip():
+        if text[start : m.end()].strip():
             spans.append((start, m.end()))
         start = m.end()
     if text[start:].strip():
@@ -110,7 +111,7 @@ def bootstrap_rates(hits: np.ndarray, chars: np.ndarray, seed: int, n_boot: int 
     out = np.empty((n_boot, hits.shape[1]))
     for first in range(0, n_boot, 100):  # blocks of 100 keep memory bounded for long texts
         weights = rng.multinomial(n, np.full(n, 1 / n), size=min(100, n_boot - first)).astype(float)
-        out[first:first + len(weights)] = 1000 * (weights @ hits) / np.maximum(weights @ chars, 1)[:, None]
+        out[first : first + len(weights)] = 1000 * (weights @ hits) / np.maximum(weights @ chars, 1)[:, None]
     return out
 
 
@@ -128,12 +129,53 @@ def resampling_units(units: pd.DataFrame, counts: np.ndarray) -> tuple[str, np.n
 
 
 # ---------------------------------------------------------------- street framing and profiles
-FRAMING_COLUMNS = ["group", "street", "scope", "genre", "kind", "code", "name", "hits", "n_docs", "n_segments", "n_sentences",
-                   "n_chars", "rate_per_1k", "ci_low", "ci_high", "ci_unit", "thin_evidence"]
-PROFILE_COLUMNS = ["group", "street", "scope", "genre", "n_docs", "n_segments", "n_chars", "showcased_task", "task_code",
-                   "task_hits", "task_terms", "task_tie", "frame_1", "frame_1_code", "frame_1_hits", "frame_1_rate",
-                   "frame_1_ci", "frame_2", "frame_2_code", "frame_2_hits", "frame_2_rate", "frame_2_ci",
-                   "frame_order_support", "thin_evidence", "evidence", "evidence_segment"]
+FRAMING_COLUMNS = [
+    "group",
+    "street",
+    "scope",
+    "genre",
+    "kind",
+    "code",
+    "name",
+    "hits",
+    "n_docs",
+    "n_segments",
+    "n_sentences",
+    "n_chars",
+    "rate_per_1k",
+    "ci_low",
+    "ci_high",
+    "ci_unit",
+    "thin_evidence",
+]
+PROFILE_COLUMNS = [
+    "group",
+    "street",
+    "scope",
+    "genre",
+    "n_docs",
+    "n_segments",
+    "n_chars",
+    "showcased_task",
+    "task_code",
+    "task_hits",
+    "task_terms",
+    "task_tie",
+    "frame_1",
+    "frame_1_code",
+    "frame_1_hits",
+    "frame_1_rate",
+    "frame_1_ci",
+    "frame_2",
+    "frame_2_code",
+    "frame_2_hits",
+    "frame_2_rate",
+    "frame_2_ci",
+    "frame_order_support",
+    "thin_evidence",
+    "evidence",
+    "evidence_segment",
+]
 
 
 def scope_of_group(group: str) -> str:
@@ -166,15 +208,32 @@ def street_tables(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code],
             observed = 1000 * sub_counts.sum(axis=0) / max(total_chars, 1)
             low, high = np.percentile(reps, [2.5, 97.5], axis=0)
             seg_ids = set(sub["segment_id"])
-            common = {"group": group, "street": "" if group in schema.NON_STREET_GROUPS else group,
-                      "scope": scope_of_group(group), "genre": genre, "n_docs": sub["doc_id"].nunique(),
-                      "n_segments": len(seg_ids), "n_chars": total_chars}
+            common = {
+                "group": group,
+                "street": "" if group in schema.NON_STREET_GROUPS else group,
+                "scope": scope_of_group(group),
+                "genre": genre,
+                "n_docs": sub["doc_id"].nunique(),
+                "n_segments": len(seg_ids),
+                "n_chars": total_chars,
+            }
             for i, code in enumerate(codes):
                 n = int(sub_counts[:, i].sum())
-                framing_rows.append({**common, "kind": code.kind, "code": code.code, "name": code.name, "hits": n,
-                                     "n_sentences": len(sub), "rate_per_1k": round(float(observed[i]), 3),
-                                     "ci_low": round(float(low[i]), 3), "ci_high": round(float(high[i]), 3),
-                                     "ci_unit": ci_unit, "thin_evidence": n < THIN_EVIDENCE})
+                framing_rows.append(
+                    {
+                        **common,
+                        "kind": code.kind,
+                        "code": code.code,
+                        "name": code.name,
+                        "hits": n,
+                        "n_sentences": len(sub),
+                        "rate_per_1k": round(float(observed[i]), 3),
+                        "ci_low": round(float(low[i]), 3),
+                        "ci_high": round(float(high[i]), 3),
+                        "ci_unit": ci_unit,
+                        "thin_evidence": n < THIN_EVIDENCE,
+                    }
+                )
             group_hits = hits[(hits["group"] == group) & hits["segment_id"].isin(seg_ids)]
             profile_rows.append(profile(common, group_hits, sub_counts, observed, low, high, reps, codes, frame_idx, book))
     framing = pd.DataFrame(framing_rows, columns=FRAMING_COLUMNS)
@@ -182,8 +241,18 @@ def street_tables(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code],
     return framing, profiles
 
 
-def profile(common: dict, group_hits: pd.DataFrame, counts: np.ndarray, observed: np.ndarray, low: np.ndarray,
-            high: np.ndarray, reps: np.ndarray, codes: list[Code], frame_idx: list[int], book) -> dict:
+def profile(
+    common: dict,
+    group_hits: pd.DataFrame,
+    counts: np.ndarray,
+    observed: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    reps: np.ndarray,
+    codes: list[Code],
+    frame_idx: list[int],
+    book,
+) -> dict:
     """One street_profiles row: showcased task (task terms decide, outcomes only break ties, a tie is named), two
     strongest frames with intervals and how sure their order is."""
     task = showcased_task(group_hits[group_hits["kind"] == "task"], book)
@@ -195,18 +264,31 @@ def profile(common: dict, group_hits: pd.DataFrame, counts: np.ndarray, observed
     def frame_fields(i: int | None, label: str) -> dict:
         if i is None or totals[i] == 0:
             return {f"{label}": "", f"{label}_code": "", f"{label}_hits": 0, f"{label}_rate": 0.0, f"{label}_ci": ""}
-        return {label: codes[i].name, f"{label}_code": codes[i].code, f"{label}_hits": int(totals[i]),
-                f"{label}_rate": round(float(observed[i]), 3), f"{label}_ci": f"{low[i]:.2f}–{high[i]:.2f}"}
+        return {
+            label: codes[i].name,
+            f"{label}_code": codes[i].code,
+            f"{label}_hits": int(totals[i]),
+            f"{label}_rate": round(float(observed[i]), 3),
+            f"{label}_ci": f"{low[i]:.2f}–{high[i]:.2f}",
+        }
 
     support = float(np.mean(reps[:, first] > reps[:, second])) if first is not None and second is not None and totals[first] else float("nan")
     shown = group_hits[group_hits["code"] == task_code] if task_code else group_hits[group_hits["code"] == (codes[first].code if first is not None else "")]
     example = shown.iloc[0] if len(shown) else None
-    row = {**common, "showcased_task": task["name"], "task_code": task_code, "task_hits": task["hits"],
-           "task_terms": task["terms"], "task_tie": task["tied_codes"], **frame_fields(first, "frame_1"), **frame_fields(second, "frame_2"),
-           "frame_order_support": round(support, 3),
-           "thin_evidence": bool(task["hits"] < THIN_EVIDENCE or (second is None) or totals[second] < THIN_EVIDENCE),
-           "evidence": quote(example) if example is not None else "",
-           "evidence_segment": example["segment_id"] if example is not None else ""}
+    row = {
+        **common,
+        "showcased_task": task["name"],
+        "task_code": task_code,
+        "task_hits": task["hits"],
+        "task_terms": task["terms"],
+        "task_tie": task["tied_codes"],
+        **frame_fields(first, "frame_1"),
+        **frame_fields(second, "frame_2"),
+        "frame_order_support": round(support, 3),
+        "thin_evidence": bool(task["hits"] < THIN_EVIDENCE or (second is None) or totals[second] < THIN_EVIDENCE),
+        "evidence": quote(example) if example is not None else "",
+        "evidence_segment": example["segment_id"] if example is not None else "",
+    }
     return row
 
 
@@ -221,19 +303,37 @@ def framing_by_document(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[
     """framing.csv: per document (and its street, scope, genre) and code, hits and rate per 1,000 characters."""
     codes = [c for c in codes if c.kind in COMPARED_KINDS]
     segments = with_groups(segments)
-    per_doc = segments.groupby(["doc_id", "group", "street", "scope", "genre"], sort=True).agg(
-        n_segments=("segment_id", "size"), n_chars=("n_chars", "sum")).reset_index()
-    counted = hits.merge(segments[["segment_id", "group", "street", "genre"]].rename(columns={"street": "seg_street"}),
-                         on="segment_id").groupby(["doc_id", "group", "genre", "code"]).size()
+    per_doc = (
+        segments.groupby(["doc_id", "group", "street", "scope", "genre"], sort=True)
+        .agg(n_segments=("segment_id", "size"), n_chars=("n_chars", "sum"))
+        .reset_index()
+    )
+    counted = (
+        hits.merge(segments[["segment_id", "group", "street", "genre"]].rename(columns={"street": "seg_street"}), on="segment_id")
+        .groupby(["doc_id", "group", "genre", "code"])
+        .size()
+    )
     rows = []
     for doc in per_doc.itertuples():
         for code in codes:
             n = int(counted.get((doc.doc_id, doc.group, doc.genre, code.code), 0))
-            rows.append({"doc_id": doc.doc_id, "group": doc.group, "street": doc.street, "scope": doc.scope, "genre": doc.genre,
-                         "kind": code.kind, "code": code.code, "name": code.name, "hits": n, "n_segments": doc.n_segments,
-                         "n_chars": int(doc.n_chars), "rate_per_1k": round(1000 * n / max(doc.n_chars, 1), 3)})
-    return pd.DataFrame(rows, columns=["doc_id", "group", "street", "scope", "genre", "kind", "code", "name", "hits", "n_segments",
-                                       "n_chars", "rate_per_1k"])
+            rows.append(
+                {
+                    "doc_id": doc.doc_id,
+                    "group": doc.group,
+                    "street": doc.street,
+                    "scope": doc.scope,
+                    "genre": doc.genre,
+                    "kind": code.kind,
+                    "code": code.code,
+                    "name": code.name,
+                    "hits": n,
+                    "n_segments": doc.n_segments,
+                    "n_chars": int(doc.n_chars),
+                    "rate_per_1k": round(1000 * n / max(doc.n_chars, 1), 3),
+                }
+            )
+    return pd.DataFrame(rows, columns=["doc_id", "group", "street", "scope", "genre", "kind", "code", "name", "hits", "n_segments", "n_chars", "rate_per_1k"])
 
 
 # ---------------------------------------------------------------- keyness: an exact test on sentences, BH-corrected
@@ -242,8 +342,20 @@ def sentence_bags(tokens: list[str], keep) -> list[frozenset[str]]:
     return [frozenset(s) for s in sentences_of(tokens, keep)]
 
 
-KEYNESS_COLUMNS = ["genre", "group", "term", "count", "sentences", "group_sentences", "rest_sentences", "sentences_rest",
-                   "log_ratio", "p_value", "q_value", "distinctive"]
+KEYNESS_COLUMNS = [
+    "genre",
+    "group",
+    "term",
+    "count",
+    "sentences",
+    "group_sentences",
+    "rest_sentences",
+    "sentences_rest",
+    "log_ratio",
+    "p_value",
+    "q_value",
+    "distinctive",
+]
 
 
 def keyness(segments: pd.DataFrame, tokens: dict[str, list[str]], keep, fdr: float = FDR) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -285,15 +397,35 @@ def keyness(segments: pd.DataFrame, tokens: dict[str, list[str]], keep, fdr: flo
             for i, term in enumerate(tested):
                 if k[i] == 0:
                     continue
-                rows.append({"genre": genre, "group": street, "term": term, "count": counts[street][term], "sentences": int(k[i]),
-                             "group_sentences": n_group, "rest_sentences": rest, "sentences_rest": int(n_term[i] - k[i]),
-                             "log_ratio": round(float(log_ratio[i]), 4), "p_value": float(f"{p[i]:.4g}"),
-                             "q_value": float(f"{q[i]:.4g}"), "distinctive": bool(q[i] <= fdr and log_ratio[i] > 0)})
-            summary.append({"genre": genre, "group": street, "group_sentences": n_group, "terms_tested": len(tested),
-                            "distinctive": int(((q <= fdr) & (log_ratio > 0)).sum())})
+                rows.append(
+                    {
+                        "genre": genre,
+                        "group": street,
+                        "term": term,
+                        "count": counts[street][term],
+                        "sentences": int(k[i]),
+                        "group_sentences": n_group,
+                        "rest_sentences": rest,
+                        "sentences_rest": int(n_term[i] - k[i]),
+                        "log_ratio": round(float(log_ratio[i]), 4),
+                        "p_value": float(f"{p[i]:.4g}"),
+                        "q_value": float(f"{q[i]:.4g}"),
+                        "distinctive": bool(q[i] <= fdr and log_ratio[i] > 0),
+                    }
+                )
+            summary.append(
+                {
+                    "genre": genre,
+                    "group": street,
+                    "group_sentences": n_group,
+                    "terms_tested": len(tested),
+                    "distinctive": int(((q <= fdr) & (log_ratio > 0)).sum()),
+                }
+            )
     table = pd.DataFrame(rows, columns=KEYNESS_COLUMNS).astype({"distinctive": bool})
-    table = table.sort_values(["genre", "group", "distinctive", "q_value", "log_ratio", "term"],
-                              ascending=[True, True, False, True, False, True], kind="stable").reset_index(drop=True)
+    table = table.sort_values(
+        ["genre", "group", "distinctive", "q_value", "log_ratio", "term"], ascending=[True, True, False, True, False, True], kind="stable"
+    ).reset_index(drop=True)
     return table, pd.DataFrame(summary, columns=["genre", "group", "group_sentences", "terms_tested", "distinctive"])
 
 
@@ -349,8 +481,7 @@ def similarity(segments: pd.DataFrame, tokens: dict[str, list[str]], keep, n_boo
     for a in range(len(streets)):
         for c in range(a + 1, len(streets)):
             support = np.mean((nearest[:, a] == c) | (nearest[:, c] == a))
-            pairs.append({"street_a": streets[a], "street_b": streets[c], "cosine": round(float(sims[a, c]), 4),
-                          "nearest_support": round(float(support), 3)})
+            pairs.append({"street_a": streets[a], "street_b": streets[c], "cosine": round(float(sims[a, c]), 4), "nearest_support": round(float(support), 3)})
     pair_table = pd.DataFrame(pairs).sort_values(["cosine", "street_a", "street_b"], ascending=[False, True, True], kind="stable")
     return pd.DataFrame(np.round(sims, 4), index=streets, columns=streets), pair_table.reset_index(drop=True)
 
@@ -393,7 +524,17 @@ def framing_by_year(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code
     for (group, year), size in sizes.iterrows():
         for code in codes:
             n = int(counted.get((group, year, code.code), 0))
-            rows.append({"group": group, "year": year, "kind": code.kind, "code": code.code, "name": code.name, "hits": n,
-                         "n_docs": int(size["n_docs"]), "n_chars": int(size["n_chars"]),
-                         "rate_per_1k": round(1000 * n / max(size["n_chars"], 1), 3)})
+            rows.append(
+                {
+                    "group": group,
+                    "year": year,
+                    "kind": code.kind,
+                    "code": code.code,
+                    "name": code.name,
+                    "hits": n,
+                    "n_docs": int(size["n_docs"]),
+                    "n_chars": int(size["n_chars"]),
+                    "rate_per_1k": round(1000 * n / max(size["n_chars"], 1), 3),
+                }
+            )
     return pd.DataFrame(rows)

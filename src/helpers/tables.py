@@ -1,4 +1,5 @@
 """Reading and writing the build tables: UTF-8 with BOM so Excel shows Chinese, stable bytes."""
+
 from __future__ import annotations
 
 from pathlib import Path

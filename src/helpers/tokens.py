@@ -1,4 +1,5 @@
 """Words: jieba with a domain dictionary, stopwords, a token cache, term frequencies and keyness."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,9 +29,11 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 # The ~100 commonest Chinese surnames: a jieba 'nr' guess that does not start with one (铁娘子, 三剑客, 智多星 —
 # nicknames in quotes) is not taken for a person's name.
-SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-               "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
-               "向汤桂游初房巫骆欧温")
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+    "向汤桂游初房巫骆欧温"
+)
 # Numeral + classifier tokens (一名, 一家, 一次次, 一支): counting words, not content.
 NUMERAL_CLASSIFIER = re.compile(r"[一二三四五六七八九十两几每]+[个名家项支份次批些套处条件位种只群户栋间]+")
 
@@ -53,8 +56,13 @@ def userdict_terms() -> list[str]:
 def codebook_terms() -> list[str]:
     """The literal Chinese terms of the framing codebook (frames, tasks, names), sorted: they must come out whole."""
     data = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8")) or {}
-    terms = {str(term) for kind in ("frames", "tasks", "names") for entry in data.get(kind) or []
-             for group in ("terms", "outcome_terms") for term in (entry.get(group) or {})}
+    terms = {
+        str(term)
+        for kind in ("frames", "tasks", "names")
+        for entry in data.get(kind) or []
+        for group in ("terms", "outcome_terms")
+        for term in (entry.get(group) or {})
+    }
     return sorted(t for t in terms if HAN_ONLY.fullmatch(t) and len(t) >= 2)
 
 
@@ -104,9 +112,8 @@ def names_in_text(text: str) -> list[str]:
     for i, (word, flag) in enumerate(pairs):
         if not flag.startswith("nr") or word[0] not in SURNAMES or not 2 <= len(word) <= 3 or word in domain:
             continue
-        after = [w for w, _ in pairs[i + 1:i + 3]]
-        if (len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN.match(after[0])
-                and (len(after) == 1 or not HAN.match(after[1]))):
+        after = [w for w, _ in pairs[i + 1 : i + 3]]
+        if len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN.match(after[0]) and (len(after) == 1 or not HAN.match(after[1])):
             word += after[0]
         names.append(word)
     return sorted(set(names))
@@ -151,8 +158,13 @@ def is_content_token(token: str) -> bool:
     """A token worth counting: Chinese, not a stopword or a numeral-classifier, two characters or more (or a kept single)."""
     if token in KEEP_SINGLE:
         return True
-    return (len(token) >= 2 and bool(HAN.search(token)) and token not in stopwords() and not any(c.isdigit() for c in token)
-            and not NUMERAL_CLASSIFIER.fullmatch(token))
+    return (
+        len(token) >= 2
+        and bool(HAN.search(token))
+        and token not in stopwords()
+        and not any(c.isdigit() for c in token)
+        and not NUMERAL_CLASSIFIER.fullmatch(token)
+    )
 
 
 def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
@@ -162,8 +174,7 @@ def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
     names = person_names(list(segments["text"]), speakers) if len(segments) else set()
     pattern = name_pattern(names)
     texts = [mask_names(text, pattern) for text in segments["text"]]
-    cut = engine.map_documents(segment_text, texts, stage="jieba tokenisation", code=[sys.modules[__name__]],
-                               cache_file=paths.CACHE / TOKEN_CACHE)
+    cut = engine.map_documents(segment_text, texts, stage="jieba tokenisation", code=[sys.modules[__name__]], cache_file=paths.CACHE / TOKEN_CACHE)
     return dict(zip(segments["segment_id"], cut))
 
 
@@ -218,8 +229,9 @@ def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -
         for sid in ids:
             for t in counted[sid]:
                 forms.setdefault((scope, concept_of(t)), Counter())[t] += 1
-    table["terms"] = ["、".join(f"{t} {n}" for t, n in sorted(forms[(s, c)].items(), key=lambda kv: (-kv[1], kv[0])))
-                       for s, c in zip(table["scope"], table["concept"])]
+    table["terms"] = [
+        "、".join(f"{t} {n}" for t, n in sorted(forms[(s, c)].items(), key=lambda kv: (-kv[1], kv[0]))) for s, c in zip(table["scope"], table["concept"])
+    ]
     return table
 
 
@@ -235,15 +247,25 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
         spread = Counter(t for sid in ids for t in set(counted[sid]))
         total = sum(counts.values())
         for term, count in counts.items():
-            rows.append({"scope": scope, "term": term, "count": count, "rate_per_10k": round(10_000 * count / total, 3),
-                         "n_segments": spread[term], "scope_tokens": total, "is_place": term in PLACE_NAMES,
-                         "concept": concept_of(term)})
+            rows.append(
+                {
+                    "scope": scope,
+                    "term": term,
+                    "count": count,
+                    "rate_per_10k": round(10_000 * count / total, 3),
+                    "n_segments": spread[term],
+                    "scope_tokens": total,
+                    "is_place": term in PLACE_NAMES,
+                    "concept": concept_of(term),
+                }
+            )
     columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place", "concept", "concept_count"]
     frame = pd.DataFrame(rows, columns=columns[:-1]).astype({"is_place": bool})  # boolean even when empty (filters)
     frame["concept_count"] = frame.groupby(["scope", "concept"])["count"].transform("sum") if len(frame) else 0
     order = {scope: i for i, scope in enumerate(scopes)}
-    return frame.sort_values(["scope", "count", "term"], key=lambda c: c.map(order) if c.name == "scope" else c,
-                             ascending=[True, False, True]).reset_index(drop=True)
+    return frame.sort_values(["scope", "count", "term"], key=lambda c: c.map(order) if c.name == "scope" else c, ascending=[True, False, True]).reset_index(
+        drop=True
+    )
 
 
 MIN_CLOUD_TOKENS = 150  # about one speech: below this a cloud shows only a handful of words
