@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import bilingual
-from helpers.framing import load_codebook
+from helpers.stage3_framing.codebook import load_codebook
+from helpers.stage5_report import bilingual
 
 
 def test_label_carries_pinyin_and_curated_gloss():

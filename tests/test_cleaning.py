@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import cleaning, corpus
+from helpers.stage1_load import cleaning, corpus
 
 from conftest import run_step, seed_text
 
@@ -213,7 +213,7 @@ def test_clean_004_reads_as_simplified_chinese():
 
 
 def test_zhu_becomes_zhe_where_simplified_usage_has_zhe():
-    from helpers import cleaning
+    from helpers.stage1_load import cleaning
 
     text = "隨著改革深入，我們著力推進，肩上擔負著光榮使命；他是著名作家，成績顯著，著有多部著作"
     edits = cleaning.to_simplified(text)

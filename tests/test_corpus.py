@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from helpers import corpus
+from helpers.stage1_load import corpus
 
 SNIPPET = "平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作，最关键的是在党建指引下，党员干部发挥了重要作用。\n"
 
@@ -75,7 +75,7 @@ def test_manifest_covers_the_seeds(seeds_dir):
 
 
 def test_metadata_is_inferred_without_a_manifest(seeds_dir):
-    from helpers import cleaning
+    from helpers.stage1_load import cleaning
 
     raw = (seeds_dir / "003_14a957db2df99ca3.txt").read_text(encoding="utf-8")
     clean, log = cleaning.clean_text("003", raw)

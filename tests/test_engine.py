@@ -12,7 +12,10 @@ import sys
 
 import pytest
 
-from helpers import cleaning, corpus, engine, paths, run_notebooks, tokens
+from helpers import run_notebooks
+from helpers.base import engine, paths
+from helpers.stage1_load import cleaning, corpus
+from helpers.stage2_words import counting
 
 from conftest import SEEDS
 
@@ -55,11 +58,11 @@ def test_serial_pool_and_dask_give_identical_results(seed_documents, seed_paragr
     assert [log[0]["doc_id"] for _, log in cleaned["local"]] == [doc_id for doc_id, _ in seed_documents]  # input order
 
     cut = {
-        name: engine.map_documents(tokens.segment_text, seed_paragraphs, stage="jieba", engine=name, cache=False, serial_below=0, client=dask_client)
+        name: engine.map_documents(counting.segment_text, seed_paragraphs, stage="jieba", engine=name, cache=False, serial_below=0, client=dask_client)
         for name in ("serial", "local", "dask")
     }
     assert cut["serial"] == cut["local"] == cut["dask"]
-    assert cut["local"] == [tokens.segment_text(p) for p in seed_paragraphs]
+    assert cut["local"] == [counting.segment_text(p) for p in seed_paragraphs]
     assert len(cut["local"]) == len(seed_paragraphs) > 40
 
 
@@ -151,13 +154,13 @@ def test_cache_misses_when_code_or_resources_change(counting_module, tmp_path, m
 
 
 def test_code_version_follows_helper_imports_and_packages():
-    modules, packages = engine._helper_modules([tokens])
+    modules, packages = engine._helper_modules([counting])
     names = {m.__name__ for m in modules}
-    assert {"helpers.tokens", "helpers.paths", "helpers.places", "helpers.schema"} <= names
-    assert "helpers.engine" not in names, "the engine does not change results, so its edits keep the caches"
+    assert {"helpers.stage2_words.counting", "helpers.base.paths", "helpers.stage1_load.places", "helpers.base.schema"} <= names
+    assert "helpers.base.engine" not in names, "the engine does not change results, so its edits keep the caches"
     assert {"jieba", "pandas", "stopwordsiso"} <= packages
     assert any(v.startswith("jieba==") for v in engine._package_versions(frozenset(packages)))
-    assert engine.code_version(tokens) != engine.code_version(cleaning)
+    assert engine.code_version(counting) != engine.code_version(cleaning)
 
 
 def test_progress_without_a_terminal(monkeypatch, seed_documents):
@@ -177,7 +180,10 @@ def test_progress_without_a_terminal(monkeypatch, seed_documents):
 
 @pytest.mark.slow
 def test_progress_in_a_piped_subprocess(tmp_path):
-    code = "from helpers import engine, tokens\nprint(engine.map_documents(tokens.segment_text, ['临时党支部', '战斗堡垒'], stage='piped', serial_below=0))"
+    code = (
+        "from helpers.base import engine\nfrom helpers.stage2_words import counting\n"
+        "print(engine.map_documents(counting.segment_text, ['临时党支部', '战斗堡垒'], stage='piped', serial_below=0))"
+    )
     env = {**os.environ, "BUILD_DIR": str(tmp_path), "ENGINE_PROGRESS": ""}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
@@ -193,10 +199,10 @@ def test_tokenize_segments_goes_through_the_engine(tmp_path, monkeypatch, seed_p
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     monkeypatch.setattr(engine, "SERIAL_BELOW_CHARS", 0)  # the pool, even for the seeds
     segments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(len(seed_paragraphs))], "text": seed_paragraphs})
-    result = tokens.tokenize_segments(segments)
+    result = counting.tokenize_segments(segments)
     assert list(result) == list(segments["segment_id"])
-    names = tokens.person_names(list(seed_paragraphs), set())  # people's names are masked before cutting
-    assert result == {sid: tokens.segment_text(tokens.mask_names(t, names)) for sid, t in zip(segments["segment_id"], seed_paragraphs)}
+    names = counting.person_names(list(seed_paragraphs), set())  # people's names are masked before cutting
+    assert result == {sid: counting.segment_text(counting.mask_names(t, names)) for sid, t in zip(segments["segment_id"], seed_paragraphs)}
 
 
 NOTEBOOK = {
@@ -246,11 +252,11 @@ def test_dask_scheduler_address_from_environment(dask_client, seed_paragraphs, m
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     monkeypatch.setattr(engine, "_DASK_CLIENT", None)
     try:
-        cut = engine.map_documents(tokens.segment_text, seed_paragraphs[:12], stage="jieba", cache=False)
+        cut = engine.map_documents(counting.segment_text, seed_paragraphs[:12], stage="jieba", cache=False)
         assert engine._DASK_CLIENT.scheduler.address == dask_client.scheduler.address, "connected to that scheduler"
     finally:
         engine._DASK_CLIENT.close()
-    assert cut == [tokens.segment_text(p) for p in seed_paragraphs[:12]]
+    assert cut == [counting.segment_text(p) for p in seed_paragraphs[:12]]
 
 
 @pytest.mark.slow

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import framing
+from helpers.stage3_framing import codebook
 
 
 def test_codebook_loads_and_is_valid():
-    codes = framing.load_codebook()
+    codes = codebook.load_codebook()
     frames = [c for c in codes if c.kind == "frame"]
     assert {c.code for c in frames} == {"battle", "organisation", "mass_line", "leadership", "innovation", "sacrifice"}
     assert all(c.terms or c.patterns for c in codes)
@@ -27,8 +27,8 @@ def test_codebook_loads_and_is_valid():
 def test_bad_codebooks_are_refused(tmp_path, yaml_text, message):
     path = tmp_path / "codebook.yaml"
     path.write_text(yaml_text, encoding="utf-8")
-    with pytest.raises(framing.CodebookError, match=message):
-        framing.load_codebook(path)
+    with pytest.raises(codebook.CodebookError, match=message):
+        codebook.load_codebook(path)
 
 
 def test_shared_terms_are_allowed_when_listed(tmp_path):
@@ -37,12 +37,12 @@ def test_shared_terms_are_allowed_when_listed(tmp_path):
         "shared_terms: {攻坚: both}\nframes:\n  - code: a\n    name: A\n    terms: {攻坚: x}\n  - code: b\n    name: B\n    terms: {攻坚: y}\n",
         encoding="utf-8",
     )
-    assert len(framing.load_codebook(path)) == 2
+    assert len(codebook.load_codebook(path)) == 2
 
 
 def test_longest_match_wins_and_counts_once():
-    codes = framing.load_codebook()
-    hits = framing.code_hits("充分发挥临时党支部的战斗堡垒作用，全体党员干部充分发扬“5+2、白+黑、晴+雨”的工作精神", codes)
+    codes = codebook.load_codebook()
+    hits = codebook.code_hits("充分发挥临时党支部的战斗堡垒作用，全体党员干部充分发扬“5+2、白+黑、晴+雨”的工作精神", codes)
     frames = [(h.code, h.term) for h in hits if h.kind == "frame"]
     assert ("battle", "战斗堡垒") in frames and ("battle", "堡垒") not in frames
     assert ("sacrifice", "5+2、白+黑、晴+雨") in frames
@@ -52,8 +52,8 @@ def test_longest_match_wins_and_counts_once():
 def test_kwic_window():
     text = "坂田充分发挥街道党工委的领导核心作用，集中力量，全力攻坚"
     start = text.index("攻坚")
-    assert framing.kwic(text, start, start + 2, width=4) == ("量，全力", "攻坚", "")
-    left, keyword, right = framing.kwic("党建引领\n攻坚克难", 5, 9, width=3)
+    assert codebook.kwic(text, start, start + 2, width=4) == ("量，全力", "攻坚", "")
+    left, keyword, right = codebook.kwic("党建引领\n攻坚克难", 5, 9, width=3)
     assert (left, keyword, right) == ("引领 ", "攻坚克难", "")
 
 
@@ -69,7 +69,7 @@ def test_kwic_rows_point_back_to_the_text():
             "text": ["在攻坚关键阶段更需啃骨头、拔钉子、涉险滩，打造一支勇立潮头的铁军"],
         }
     )
-    hits = framing.coded_segments(segments, framing.load_codebook())
+    hits = codebook.coded_segments(segments, codebook.load_codebook())
     battle = hits[hits["code"] == "battle"]
     assert list(battle["term"]) == ["攻坚", "啃骨头", "拔钉子", "涉险滩", "铁军"]
     row = battle.iloc[-1]
@@ -90,15 +90,15 @@ def test_kwic_rows_point_back_to_the_text():
     ],
 )
 def test_slogans_and_formulas(sentence, expected):
-    assert [(k, s) for k, s, _ in framing.find_slogans(sentence)] == expected
+    assert [(k, s) for k, s, _ in codebook.find_slogans(sentence)] == expected
 
 
-CODES = framing.load_codebook()
+CODES = codebook.load_codebook()
 
 
 def coded(text: str) -> set[tuple[str, str]]:
     """(code, term) of every hit in text."""
-    return {(h.code, h.term) for h in framing.code_hits(text, CODES)}
+    return {(h.code, h.term) for h in codebook.code_hits(text, CODES)}
 
 
 def codes_of(text: str) -> set[str]:
@@ -144,7 +144,7 @@ def codes_of(text: str) -> set[str]:
     ],
 )
 def test_false_positive_patterns_are_not_coded(sentence, not_code, name):
-    hits = framing.code_hits(sentence, CODES)
+    hits = codebook.code_hits(sentence, CODES)
     if not_code:
         assert not_code not in {h.code for h in hits}, [(h.code, h.term) for h in hits]
     if name:
@@ -153,7 +153,7 @@ def test_false_positive_patterns_are_not_coded(sentence, not_code, name):
 
 def test_a_tag_line_is_not_coded_at_all():
     text = "华富街道开展活动。\n标签：党建 基层治理 为民服务\n责任编辑：王芳\n相关阅读：福田区召开党建引领基层治理现场会"
-    assert [h for h in framing.code_hits(text, CODES) if h.start > text.index("\n")] == []
+    assert [h for h in codebook.code_hits(text, CODES) if h.start > text.index("\n")] == []
 
 
 def test_codes_still_fire_beside_the_excluded_senses():
@@ -166,22 +166,22 @@ def test_codes_still_fire_beside_the_excluded_senses():
 
 
 def test_names_are_counted_once_and_block_frames_inside_them():
-    hits = framing.code_hits("街道在党群服务中心设置党建书吧、挂牌“新时代大讲堂”", CODES)
+    hits = codebook.code_hits("街道在党群服务中心设置党建书吧、挂牌“新时代大讲堂”", CODES)
     names = [(h.code, h.term) for h in hits if h.kind == "name"]
     assert ("facility", "党群服务中心") in names and ("facility", "党建书吧") in names
     assert not any(h.kind == "frame" and h.start < 9 for h in hits)
 
 
-@pytest.mark.parametrize("row", framing.must_code(), ids=lambda r: r["phrase"])
+@pytest.mark.parametrize("row", codebook.must_code(), ids=lambda r: r["phrase"])
 def test_recall_list_phrases_are_coded(row):
-    hits = framing.code_hits(row["example"], CODES)
+    hits = codebook.code_hits(row["example"], CODES)
     assert any(h.code == row["code"] and row["phrase"] in row["example"][h.start : h.end] for h in hits), [(h.code, h.term) for h in hits]
 
 
 def test_recall_list_covers_the_misses_of_the_issue():
-    phrases = {row["phrase"] for row in framing.must_code()}
+    phrases = {row["phrase"] for row in codebook.must_code()}
     assert {"百姓", "人民", "上甘岭", "战时状态", "三会一课", "首创"} <= phrases
-    assert framing.recall_misses() == []
+    assert codebook.recall_misses() == []
 
 
 def test_exclusions_compile_and_every_exclusion_has_a_reason():
@@ -199,11 +199,11 @@ def test_clearance_and_shanty_redevelopment_are_different_tasks():
 # ---------------------------------------------------------------- showcased task
 def test_showcased_task_reports_terms_and_ties():
     hits = pd.DataFrame({"code": ["land", "land", "water", "water"], "term": ["征拆", "拆迁", "治水", "河道"]})
-    result = framing.showcased_task(hits)
+    result = codebook.showcased_task(hits)
     assert result["tie"] and result["tied_codes"] == "land、water" and result["code"] == "land"
-    one = framing.showcased_task(pd.DataFrame({"code": ["land"] * 5 + ["land"], "term": ["征拆"] * 5 + ["拆迁"]}))
+    one = codebook.showcased_task(pd.DataFrame({"code": ["land"] * 5 + ["land"], "term": ["征拆"] * 5 + ["拆迁"]}))
     assert one["terms"] == "征拆×5、拆迁×1" and not one["tie"] and one["hits"] == 6
-    assert framing.showcased_task(pd.DataFrame(columns=["code", "term"]))["code"] == ""
+    assert codebook.showcased_task(pd.DataFrame(columns=["code", "term"]))["code"] == ""
 
 
 def test_outcome_terms_do_not_outrank_the_task():
@@ -211,10 +211,10 @@ def test_outcome_terms_do_not_outrank_the_task():
     hits = pd.DataFrame(
         {"code": ["land"] * 5 + ["cadres"] * 8, "term": ["征拆"] * 5 + ["锻炼", "锻炼", "锻炼", "锻造", "锻造", "干部队伍", "干部队伍", "作风"]}
     )
-    assert framing.showcased_task(hits)["code"] == "land"
+    assert codebook.showcased_task(hits)["code"] == "land"
     # but evaluation and selection of cadres are the cadre task itself
     hits = pd.DataFrame({"code": ["land", "cadres", "cadres"], "term": ["征拆", "干部考核", "选拔"]})
-    assert framing.showcased_task(hits)["code"] == "cadres"
+    assert codebook.showcased_task(hits)["code"] == "cadres"
 
 
 # The eleven 2019 speeches of seed 000, each read in full: the task each secretary showcases.
@@ -235,7 +235,9 @@ EXPECTED_TASKS = {
 
 def test_the_eleven_speeches_showcase_the_right_task():
     """The street profiles of the speech stratum (notebook 03's table) name the task each speech is about."""
-    from helpers import cleaning, corpus, schema, segmentation, streets
+    from helpers.base import schema
+    from helpers.stage1_load import cleaning, corpus, segmentation
+    from helpers.stage3_framing import streets
 
     from conftest import SEEDS
 
@@ -243,7 +245,7 @@ def test_the_eleven_speeches_showcase_the_right_task():
     cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
     documents = corpus.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
     segments = segmentation.segment_corpus(documents, {k: v[0] for k, v in cleaned.items()})
-    _, profiles = streets.street_tables(segments, framing.coded_segments(segments, CODES), CODES, n_boot=50)
+    _, profiles = streets.street_tables(segments, codebook.coded_segments(segments, CODES), CODES, n_boot=50)
     speeches = profiles[(profiles["genre"] == schema.SPEECH) & (profiles["street"] != "")].set_index("street")
     assert (speeches["task_tie"] == "").all(), speeches[speeches["task_tie"] != ""]
     assert speeches["task_code"].to_dict() == EXPECTED_TASKS
@@ -252,8 +254,8 @@ def test_the_eleven_speeches_showcase_the_right_task():
 
 # ---------------------------------------------------------------- validation sample
 def test_validation_sample_is_judged_and_large_enough():
-    judged = framing.read_validation()
-    assert list(judged.columns) == framing.VALIDATION_COLUMNS
+    judged = codebook.read_validation()
+    assert list(judged.columns) == codebook.VALIDATION_COLUMNS
     assert len(judged) >= 300 and judged["span_id"].is_unique
     assert set(judged["correct"]) <= {0, 1} and (judged["reason"].str.len() > 0).all()
     assert set(judged["source"]) == {"seeds", "written"}
@@ -261,14 +263,14 @@ def test_validation_sample_is_judged_and_large_enough():
 
 
 def test_validation_sample_matches_the_current_codebook():
-    # a codebook change that codes other spans must be followed by a redraw and judging (framing.spans_to_judge)
-    sample = framing.draw_validation_sample()
-    assert framing.unjudged_spans(sample, framing.read_validation()).empty
-    assert list(sample["span_id"]) == list(framing.read_validation()["span_id"])
+    # a codebook change that codes other spans must be followed by a redraw and judging (codebook.spans_to_judge)
+    sample = codebook.draw_validation_sample()
+    assert codebook.unjudged_spans(sample, codebook.read_validation()).empty
+    assert list(sample["span_id"]) == list(codebook.read_validation()["span_id"])
 
 
 def test_precision_per_code_meets_the_goal():
-    table = framing.validation_precision(framing.read_validation())
+    table = codebook.validation_precision(codebook.read_validation())
     assert set(table["code"]) == {c.code for c in CODES if c.kind in ("frame", "task")}
     enough = table[~table["too_few_judged"]]
     assert (enough["precision"] >= 0.9).all(), enough[enough["precision"] < 0.9]
@@ -277,14 +279,14 @@ def test_precision_per_code_meets_the_goal():
 
 def test_validation_precision_counts():
     judged = pd.DataFrame({"source": ["a", "a", "b"], "code": ["battle", "battle", "battle"], "correct": [1, 0, 1]})
-    row = framing.validation_precision(judged, min_judged=3).set_index("code").loc["battle"]
+    row = codebook.validation_precision(judged, min_judged=3).set_index("code").loc["battle"]
     assert (row["judged"], row["correct"], row["precision"], row["too_few_judged"]) == (3, 2, 0.667, False)
     assert row["by_source"] == "a 1/2; b 1/1"
 
 
 def test_spans_to_judge_is_seeded(capsys):
-    texts = framing.validation_texts()
-    first = framing.spans_to_judge(texts, per_code=3, seed=1, source="w")
+    texts = codebook.validation_texts()
+    first = codebook.spans_to_judge(texts, per_code=3, seed=1, source="w")
     assert "【" in capsys.readouterr().out
-    assert first.equals(framing.spans_to_judge(texts, per_code=3, seed=1, source="w", show=False))
+    assert first.equals(codebook.spans_to_judge(texts, per_code=3, seed=1, source="w", show=False))
     assert (first["correct"] == "").all()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import metrics
+from helpers.stage4_quantities import reported
 
 
 def figures(text: str) -> list[tuple[str, float, str, str]]:
-    return [(f.raw, f.value, f.unit, f.qualifier) for f in metrics.extract_figures(text)]
+    return [(f.raw, f.value, f.unit, f.qualifier) for f in reported.extract_figures(text)]
 
 
 @pytest.mark.parametrize(
@@ -75,21 +75,23 @@ def test_durations_are_figures():
 
 def test_subjects_and_categories():
     text = "目前辖区花园小区支部达到30个，党员652人；两新党委12个，党员515人，党的工作覆盖率达到100%。"
-    rows = {f.raw: (metrics.subject_of(text, f), metrics.category(f.unit, metrics.subject_of(text, f))) for f in metrics.extract_figures(text)}
+    rows = {f.raw: (reported.subject_of(text, f), reported.category(f.unit, reported.subject_of(text, f))) for f in reported.extract_figures(text)}
     assert rows["达到100%"] == ("工作覆盖率", "rates")
     assert rows["652人"][1] == "people"
     assert rows["达到30个"][1] == "organisations"
 
 
 def test_time_reference():
-    assert metrics.time_reference("2018年以来，在地铁14号线等重大项目中累计完成土地整备122万平方米") == "2018年"
+    assert reported.time_reference("2018年以来，在地铁14号线等重大项目中累计完成土地整备122万平方米") == "2018年"
 
 
 # ---------------------------------------------------------------- issue 11: subjects, owners, restatements, rhetoric
 
 import pandas as pd  # noqa: E402
 
-from helpers import cleaning, corpus, plots, schema, segmentation  # noqa: E402
+from helpers.base import schema  # noqa: E402
+from helpers.stage1_load import cleaning, corpus, segmentation  # noqa: E402
+from helpers.stage5_report import charts  # noqa: E402
 
 from conftest import SEEDS  # noqa: E402
 
@@ -107,14 +109,14 @@ def seed_segments() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def seed_table(seed_segments) -> pd.DataFrame:
-    return metrics.metrics_table(seed_segments)
+    return reported.metrics_table(seed_segments)
 
 
 def subjects(text: str) -> dict[str, str]:
     """raw → subject for every figure of a sentence, read in order as metrics_table does."""
     out, previous = {}, ""
-    for fig in metrics.extract_figures(text):
-        previous = out[fig.raw] = metrics.subject_of(text, fig, previous)
+    for fig in reported.extract_figures(text):
+        previous = out[fig.raw] = reported.subject_of(text, fig, previous)
     return out
 
 
@@ -179,13 +181,13 @@ def test_subjects_on_seed_sentences(sentence, raw, subject):
     ],
 )
 def test_rhetoric_periods_names_and_anaphora_are_not_figures(sentence):
-    kept = [f.raw for f in metrics.extract_figures(sentence) if f.unit not in ("天",) and f.raw not in ("32宗", "3+")]
+    kept = [f.raw for f in reported.extract_figures(sentence) if f.unit not in ("天",) and f.raw not in ("32宗", "3+")]
     assert kept == [], kept
 
 
 def test_real_durations_and_deadlines_stay():
-    assert [f.raw for f in metrics.extract_figures("受理事项24小时内办结")] == ["24小时"]
-    assert [f.raw for f in metrics.extract_figures("提前3年完成任务")] == ["3年"]
+    assert [f.raw for f in reported.extract_figures("受理事项24小时内办结")] == ["24小时"]
+    assert [f.raw for f in reported.extract_figures("提前3年完成任务")] == ["3年"]
 
 
 @pytest.mark.parametrize(
@@ -208,7 +210,7 @@ def test_real_durations_and_deadlines_stay():
     ],
 )
 def test_new_units(sentence, raw, value, unit):
-    found = {f.raw.removeprefix("仅"): f for f in metrics.extract_figures(sentence)}
+    found = {f.raw.removeprefix("仅"): f for f in reported.extract_figures(sentence)}
     raw = raw.removeprefix("用")
     assert raw in found, found
     assert found[raw].value == pytest.approx(value) and found[raw].unit == unit
@@ -216,7 +218,7 @@ def test_new_units(sentence, raw, value, unit):
 
 @pytest.mark.parametrize("sentence", ["在这期间召开座谈会", "二期工程于今年动工", "一张蓝图绘到底"])
 def test_new_units_keep_their_non_counting_uses_out(sentence):
-    assert metrics.extract_figures(sentence) == []
+    assert reported.extract_figures(sentence) == []
 
 
 @pytest.mark.parametrize(
@@ -238,13 +240,13 @@ def test_new_units_keep_their_non_counting_uses_out(sentence):
     ],
 )
 def test_category_from_what_is_counted(unit, subject, expected):
-    assert metrics.category(unit, subject) == expected
+    assert reported.category(unit, subject) == expected
 
 
 def test_category_mapping_is_well_formed():
-    frame = metrics.figure_categories()
+    frame = reported.figure_categories()
     assert frame["head"].is_unique and (frame["head"] != "").all() and (frame["category"] != "").all()
-    assert set(frame["unit"]) <= set(metrics.UNITS) | {""}
+    assert set(frame["unit"]) <= set(reported.UNITS) | {""}
 
 
 def row(table: pd.DataFrame, doc: str, raw: str, nth: int = 0) -> pd.Series:
@@ -275,18 +277,18 @@ def test_street_figures(seed_table):
 
 def test_unplaced_and_outside_documents_are_marked(seed_table, seed_segments):
     assert set(seed_table.loc[seed_table["doc_id"] == "004", "scope"]) == {schema.FIGURE_UNKNOWN}  # anonymised speech
-    marked = metrics.metrics_table(seed_segments.assign(scope=seed_segments["doc_id"].map({"003": schema.OUTSIDE}).fillna(schema.IN_AREA)))
+    marked = reported.metrics_table(seed_segments.assign(scope=seed_segments["doc_id"].map({"003": schema.OUTSIDE}).fillna(schema.IN_AREA)))
     assert set(marked.loc[marked["doc_id"] == "003", "scope"]) == {schema.FIGURE_OUTSIDE}
     assert set(marked.loc[marked["doc_id"] == "003", "street"]) == {""}
-    assert not metrics.charted(marked)["doc_id"].eq("003").any()
+    assert not reported.charted(marked)["doc_id"].eq("003").any()
 
 
 def test_scope_markers_are_data():
-    markers = metrics.scope_markers()
+    markers = reported.scope_markers()
     assert markers["全区"] == schema.FIGURE_DISTRICT and markers["全市"] == schema.FIGURE_CITY
     assert set(markers.values()) <= set(schema.FIGURE_SCOPES)
-    assert metrics.figure_owner("全市共有党员10万名", 4, "南湾", schema.IN_AREA) == (schema.FIGURE_CITY, "")
-    assert metrics.figure_owner("该街道在全市率先建成5个中心", 9, "南湾", schema.IN_AREA) == (schema.FIGURE_STREET, "南湾")
+    assert reported.figure_owner("全市共有党员10万名", 4, "南湾", schema.IN_AREA) == (schema.FIGURE_CITY, "")
+    assert reported.figure_owner("该街道在全市率先建成5个中心", 9, "南湾", schema.IN_AREA) == (schema.FIGURE_STREET, "南湾")
 
 
 def test_restatements_point_at_the_first_row(seed_table):
@@ -299,12 +301,12 @@ def test_restatements_point_at_the_first_row(seed_table):
     # same value and unit but a different subject is a different fact (003: 2台变压器, 2台电梯)
     lifts = seed_table[(seed_table["doc_id"] == "003") & (seed_table["raw"] == "2台")]
     assert list(lifts["restates"]) == ["", ""]
-    assert not metrics.charted(seed_table)["restates"].ne("").any()
+    assert not reported.charted(seed_table)["restates"].ne("").any()
 
 
 def test_label_by_kind_takes_the_total_it_divides(seed_segments):
     text = "全街道共有重点项目20个，其中土地整备类8个、城市更新类5个。"  # the issue's 坂田 case (unseen article)
-    table = metrics.metrics_table(
+    table = reported.metrics_table(
         pd.DataFrame([{"doc_id": "x", "segment_id": "x-01", "street": "坂田", "genre": "article", "text": text, "scope": schema.IN_AREA}])
     )
     assert list(table["subject"]) == ["重点项目", "土地整备类重点项目", "城市更新类重点项目"]
@@ -312,31 +314,31 @@ def test_label_by_kind_takes_the_total_it_divides(seed_segments):
 
 
 def test_charts_never_mix_units_and_show_real_rates_only(seed_table):
-    shown = metrics.charted(seed_table)
-    for panel, (labels, values) in metrics.largest_panels(shown).items():
-        units = {metrics.unit_family(u) for u in shown.loc[shown["value"].isin(values), "unit"]} & {panel.split(" · ")[1]}
+    shown = reported.charted(seed_table)
+    for panel, (labels, values) in reported.largest_panels(shown).items():
+        units = {reported.unit_family(u) for u in shown.loc[shown["value"].isin(values), "unit"]} & {panel.split(" · ")[1]}
         assert len(units) == 1 and len(labels) == len(values)
-    families = shown.assign(f=shown["unit"].map(metrics.unit_family)).groupby("category")["f"].nunique()
+    families = shown.assign(f=shown["unit"].map(reported.unit_family)).groupby("category")["f"].nunique()
     assert families.max() >= 1
-    rates = metrics.real_rates(shown)
+    rates = reported.real_rates(shown)
     assert set(rates["subject"]) == {"处置率", "满意度", "工作覆盖率", "公众满意度", "“三会”成员大专以上学历占比"}
     assert "百分之百" not in set(seed_table["raw"])
 
 
 def test_largest_figures_draws_one_panel_per_unit(tmp_path, monkeypatch, seed_table):
-    from helpers import paths
+    from helpers.base import paths
 
     monkeypatch.setattr(paths, "FIGURES", tmp_path)
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
-    panels = metrics.largest_panels(metrics.charted(seed_table))
+    panels = reported.largest_panels(reported.charted(seed_table))
     assert len({k.split(" · ")[1] for k in panels}) > 1  # persons, square metres, number …
-    assert plots.largest_figures(panels, "test", "metrics_test").exists()
+    assert charts.largest_figures(panels, "test", "metrics_test").exists()
 
 
 def test_subjects_are_glossed_in_english(seed_table):
     fig = row(seed_table, "001", "65个")
     assert fig["subject_en"] and "Party branch" in fig["subject_en"]
-    assert "(temporary Party branch" in metrics.chart_label(fig) or "temporary Party branch" in metrics.chart_label(fig)
+    assert "(temporary Party branch" in reported.chart_label(fig) or "temporary Party branch" in reported.chart_label(fig)
 
 
 # Recall: seed figures checked by hand against the seed texts (read each sentence in build/tables/metrics.csv and the
@@ -416,7 +418,7 @@ def test_hand_checked_seed_figures_are_all_found(seed_table):
 
 
 def one_paragraph_table(text: str, street: str = "") -> pd.DataFrame:
-    return metrics.metrics_table(
+    return reported.metrics_table(
         pd.DataFrame([{"doc_id": "x", "segment_id": "x-01", "street": street, "genre": "article", "text": text, "scope": schema.IN_AREA}])
     )
 
@@ -467,13 +469,13 @@ def test_a_fact_told_in_headline_lead_and_body_is_counted_once():
             },
         ]
     )
-    table = metrics.metrics_table(segments)
+    table = reported.metrics_table(segments)
     branches = table[table["raw"] == "75个"]
     assert list(branches["restates"]) == ["", "n-01#1", "n-01#1", ""]  # 社区党委 is another fact of the same size
-    assert len(metrics.charted(table)) == 3
-    assert metrics.same_subject("临时党支部", "征拆攻坚临时党支部") and not metrics.same_subject("党委", "")
+    assert len(reported.charted(table)) == 3
+    assert reported.same_subject("临时党支部", "征拆攻坚临时党支部") and not reported.same_subject("党委", "")
 
 
 @pytest.mark.parametrize("qualifier, marker", [("以上", ">"), ("超过", ">"), ("约", "D"), ("近", "D"), ("", "o"), ("达", "o")])
 def test_qualifier_marker(qualifier, marker):
-    assert metrics.qualifier_marker(qualifier) == marker
+    assert reported.qualifier_marker(qualifier) == marker

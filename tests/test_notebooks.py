@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import paths
+from helpers.base import paths
 
 pytestmark = pytest.mark.slow  # whole pipelines: `make test` runs them, `make unit` does not
 

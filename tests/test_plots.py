@@ -7,16 +7,17 @@ import warnings
 import matplotlib.pyplot as plt
 import pytest
 
-from helpers import paths, plots
+from helpers.base import paths
+from helpers.stage5_report import charts
 
 
 def test_cjk_font_is_the_packaged_one():
-    path = plots.cjk_font_path()
+    path = charts.cjk_font_path()
     assert "site-packages" in str(path) and path.suffix in (".otf", ".ttf")
 
 
 def test_chinese_draws_without_missing_glyphs(tmp_path):
-    plots.use_cjk_font()
+    charts.use_cjk_font()
     fig, ax = plt.subplots()
     ax.set_title("党建引领攻坚克难 龙岗区平湖街道“5+2、白+黑”")
     ax.set_xlabel("临时党支部 战斗堡垒 先锋模范 征拆")
@@ -34,16 +35,16 @@ def test_word_cloud_is_byte_identical(tmp_path, monkeypatch):
         monkeypatch.setattr(paths, "FIGURES", tmp_path / run)
         monkeypatch.setattr(paths, "CACHE", tmp_path / run / "cache")
         monkeypatch.setattr(paths, "TABLES", tmp_path / run / "tables")
-        outputs.append(plots.word_cloud(frequencies, "cloud").read_bytes())
+        outputs.append(charts.word_cloud(frequencies, "cloud").read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].startswith(b"\x89PNG")
 
 
 def test_word_cloud_colours_are_readable_on_white():
-    from helpers import plots
+    from helpers.stage5_report import charts
 
-    assert all(plots.contrast_on_white(c) >= 4.5 for c in plots.CLOUD_COLOURS)
-    assert plots.contrast_on_white("#ffffff") == pytest.approx(1.0)
-    assert plots.contrast_on_white("#000000") == pytest.approx(21.0)
+    assert all(charts.contrast_on_white(c) >= 4.5 for c in charts.CLOUD_COLOURS)
+    assert charts.contrast_on_white("#ffffff") == pytest.approx(1.0)
+    assert charts.contrast_on_white("#000000") == pytest.approx(21.0)
 
 
 def test_the_figure_cache_redraws_when_its_data_changes(tmp_path, monkeypatch):
@@ -54,12 +55,12 @@ def test_the_figure_cache_redraws_when_its_data_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     monkeypatch.setattr(paths, "TABLES", tmp_path / "tables")
     first = pd.DataFrame({"战斗": [1.0, 2.0], "群众": [3.0, 0.0]}, index=["平湖", "布吉"])
-    path = plots.heatmap(first, "t", "cache_probe")
+    path = charts.heatmap(first, "t", "cache_probe")
     before = path.read_bytes()
     (kept,) = (tmp_path / "cache" / "figures").glob("cache_probe-*.png")
     stamp = kept.stat().st_mtime_ns
     path.unlink()  # a new run starts with an empty figures/: the kept drawing is copied back, not redrawn
-    assert plots.heatmap(first, "t", "cache_probe").read_bytes() == before and kept.stat().st_mtime_ns == stamp
-    after = plots.heatmap(first * 3 + 1, "t", "cache_probe").read_bytes()
+    assert charts.heatmap(first, "t", "cache_probe").read_bytes() == before and kept.stat().st_mtime_ns == stamp
+    after = charts.heatmap(first * 3 + 1, "t", "cache_probe").read_bytes()
     assert after != before, "changed data must redraw the figure"
     assert len(list((tmp_path / "cache" / "figures").glob("cache_probe-*.png"))) == 1, "one kept drawing per figure"

@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import bilingual, cleaning, paths, report
+from helpers.base import paths
+from helpers.stage1_load import cleaning
+from helpers.stage5_report import bilingual, blocks, sections
 
 from conftest import seed_text
 
@@ -26,23 +28,23 @@ def assert_inert(html_text: str) -> None:
 # ---------------------------------------------------------------- escaping in every block
 def test_table_escapes_cells_headers_and_captions():
     df = pd.DataFrame({PAYLOAD: [PAYLOAD], "sentence": ["坪地街道" + PAYLOAD]})
-    out = report.table(df, "t", searchable=True, caption=PAYLOAD, takeaway=PAYLOAD, cannot_show=PAYLOAD, source="documents")
+    out = blocks.table(df, "t", searchable=True, caption=PAYLOAD, takeaway=PAYLOAD, cannot_show=PAYLOAD, source="documents")
     assert_inert(out)
     assert 'href="tables/documents.csv"' in out
 
 
 def test_caption_and_quote_escape():
-    assert_inert(report.caption_html(PAYLOAD, PAYLOAD, PAYLOAD))
-    assert_inert(report.quote_html("党建" + PAYLOAD + "。", "000_x"))
+    assert_inert(blocks.caption_html(PAYLOAD, PAYLOAD, PAYLOAD))
+    assert_inert(sections.quote_html("党建" + PAYLOAD + "。", "000_x"))
 
 
 def test_with_english_adds_translation_and_labels_safely():
     df = pd.DataFrame({"unit": ["个", ""], "sentence": ["党建" + PAYLOAD, ""]})
-    out = report.with_english(df, terms=("unit",), sentences=("sentence",))
+    out = blocks.with_english(df, terms=("unit",), sentences=("sentence",))
     assert list(out.columns) == ["unit", "sentence", "sentence_en"]
     assert out["unit"].iloc[0].startswith("个 gè") and out["unit"].iloc[1] == ""
     assert out["sentence_en"].iloc[0] == bilingual.NOT_TRANSLATED and out["sentence_en"].iloc[1] == ""
-    assert_inert(report.table(out, "w"))
+    assert_inert(blocks.table(out, "w"))
 
 
 def hostile_tables() -> dict[str, pd.DataFrame]:
@@ -123,7 +125,7 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     return {"documents": docs, "segments": segs, "cleaning_summary": summary, "cleaning_log": log}
 
 
-@pytest.mark.parametrize("build", [report.corpus_section, report.context_section, report.provenance_section, report.methods_section])
+@pytest.mark.parametrize("build", [sections.corpus_section, sections.context_section, sections.provenance_section, sections.methods_section])
 def test_sections_escape_corpus_text(build):
     html_text = build(hostile_tables()).html()
     for marker in LIVE:
@@ -131,7 +133,7 @@ def test_sections_escape_corpus_text(build):
 
 
 def test_context_notes_show_only_terms_the_corpus_contains():
-    html_text = report.context_section(hostile_tables()).html()
+    html_text = sections.context_section(hostile_tables()).html()
     assert "What the speakers were asked to do" in html_text, "two speeches after an opening: the opening is quoted"
     assert "temporary Party branch" in html_text and "街道" in html_text  # 临时党支部 and 街道 occur
     assert "Eastward Strategy" not in html_text, "东进战略 does not occur in this corpus, so its note is not shown"
@@ -140,27 +142,28 @@ def test_context_notes_show_only_terms_the_corpus_contains():
 def test_figure_shows_a_2x_png_at_its_design_width(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from helpers import outputs, plots
-    from helpers.tables import write_table
+    from helpers.base import outputs
+    from helpers.base.tables import write_table
+    from helpers.stage5_report import charts
 
     monkeypatch.setattr(paths, "FIGURES", tmp_path)
     monkeypatch.setattr(paths, "TABLES", tmp_path / "tables")
     fig, ax = plt.subplots(figsize=(4, 2))
     ax.bar([0, 1], [1, 2])
-    path = plots.save(fig, "t")
+    path = charts.save(fig, "t")
     write_table(pd.DataFrame([{"notebook": "test", "figure": "t", "drawn": True, "note": ""}]), outputs.FIGURE_INDEX)
-    assert report.png_scale(path) == 2
+    assert blocks.png_scale(path) == 2
     from PIL import Image
 
     with Image.open(path) as image:
         width = image.width
-    out = report.figure("t", PAYLOAD, takeaway="Two bars.", cannot_show="anything else.")
+    out = blocks.figure("t", PAYLOAD, takeaway="Two bars.", cannot_show="anything else.")
     assert f'width="{width // 2}"' in out and "What it cannot show: anything else." in out and "<b>" not in out
     assert_inert(out)
 
 
 def test_heatmap_labels_contrast_with_their_cells():
-    from helpers.plots import text_colour
+    from helpers.stage5_report.charts import text_colour
 
     assert text_colour((0.55, 0.0, 0.05, 1)) == "white", "dark red takes white text (the 0.24-on-dark-red case)"
     assert text_colour((1.0, 0.96, 0.94, 1)) == "black"
@@ -174,15 +177,15 @@ def test_build_date_and_fingerprint_are_reproducible(tmp_path, monkeypatch):
 
     os.utime(tmp_path / "a.txt", (86400 * 365, 86400 * 365))
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert report.build_date(tmp_path) == "1971-01-01", "the newest input file's mtime, never the clock"
+    assert blocks.build_date(tmp_path) == "1971-01-01", "the newest input file's mtime, never the clock"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    assert report.build_date(tmp_path) == "1970-01-01"
-    first = report.corpus_fingerprint(tmp_path)
+    assert blocks.build_date(tmp_path) == "1970-01-01"
+    first = blocks.corpus_fingerprint(tmp_path)
     (tmp_path / "ignored.md").write_text("changed", encoding="utf-8")
-    assert report.corpus_fingerprint(tmp_path) == first
+    assert blocks.corpus_fingerprint(tmp_path) == first
     (tmp_path / "a.txt").write_text("党建。", encoding="utf-8")
-    assert report.corpus_fingerprint(tmp_path) != first
-    assert re.fullmatch(r"\d+\.\d+\.\d+", report.project_version())
+    assert blocks.corpus_fingerprint(tmp_path) != first
+    assert re.fullmatch(r"\d+\.\d+\.\d+", blocks.project_version())
 
 
 # ---------------------------------------------------------------- cleaning told truthfully
@@ -220,7 +223,7 @@ def test_outcomes_keep_replay_exact():
 
 def test_cleaning_story_counts_from_the_summary():
     log = pd.DataFrame([r for p in ("000", "002", "004") for r in seed_log(p)])
-    story = " ".join(report.cleaning_story(cleaning.step_summary(log)))
+    story = " ".join(sections.cleaning_story(cleaning.step_summary(log)))
     assert "2 spans repaired in full, 4 repaired only in part" in story and "1 residue(s) deleted" in story
     assert "2 repeated copies of earlier text removed (516 characters" in story
 

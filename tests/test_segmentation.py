@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import cleaning, schema, segmentation
-from helpers.places import Attribution, gazetteer
+from helpers.base import schema
+from helpers.stage1_load import cleaning, segmentation
+from helpers.stage1_load.places import Attribution, gazetteer
 
 from conftest import seed_text
 

@@ -12,12 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cleaning, corpus, framing, schema, segmentation, streets, tokens
-from helpers.places import gazetteer
+from helpers.base import schema
+from helpers.stage1_load import cleaning, corpus, segmentation
+from helpers.stage1_load.places import gazetteer
+from helpers.stage2_words import counting
+from helpers.stage3_framing import codebook, streets
 
 from conftest import SEEDS, seed_text
 
-CODES = framing.load_codebook()
+CODES = codebook.load_codebook()
 # A realistic article from a neighbouring district (written for this test): 龙华区 and its street 大浪.
 LONGHUA_ARTICLE = (
     "大浪街道：党建引领城中村综合治理\n\n"
@@ -33,7 +36,7 @@ def build(folder: Path) -> dict[str, pd.DataFrame]:
     cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
     documents = corpus.describe_documents(raw, cleaned, corpus.read_manifest(folder))
     segments = segmentation.segment_corpus(documents, {k: v[0] for k, v in cleaned.items()})
-    hits = framing.coded_segments(segments, CODES)
+    hits = codebook.coded_segments(segments, CODES)
     street_framing, profiles = streets.street_tables(segments, hits, CODES, n_boot=200)
     return {"documents": documents, "segments": segments, "hits": hits, "street_framing": street_framing, "profiles": profiles}
 
@@ -142,7 +145,7 @@ def test_one_document_corpus(tmp_path):
     assert set(tables["street_framing"]["group"]) == {"龙城"}
     assert (tables["street_framing"]["ci_unit"] == "sentences").all()
     seg = tables["segments"]
-    key, summary = streets.keyness(seg, tokens.tokenize_segments(seg), tokens.is_content_token)
+    key, summary = streets.keyness(seg, counting.tokenize_segments(seg), counting.is_content_token)
     assert key.empty and summary.empty  # one group: nothing to compare it with
 
 
@@ -217,8 +220,8 @@ def test_keyness_exact_test_by_hand():
 
 def test_similarity_support_for_pairs(seeds):
     seg = seeds["segments"]
-    keep = lambda t: tokens.is_content_token(t) and t not in tokens.PLACE_NAMES  # noqa: E731
-    matrix, pairs = streets.similarity(seg, tokens.tokenize_segments(seg), keep, n_boot=50)
+    keep = lambda t: counting.is_content_token(t) and t not in counting.PLACE_NAMES  # noqa: E731
+    matrix, pairs = streets.similarity(seg, counting.tokenize_segments(seg), keep, n_boot=50)
     assert list(matrix.index) == sorted(gazetteer().streets)
     assert pairs["nearest_support"].between(0, 1).all()
     assert len(pairs) == 11 * 10 // 2
@@ -244,7 +247,7 @@ def test_term_rate_by_hand():
     """term_frequencies: a rate per 10,000 counted tokens (2 of 8 tokens → 2,500)."""
     segments = pd.DataFrame({"segment_id": ["a", "b"], "street": ["平湖", ""]})
     counted = {"a": ["征拆", "征拆", "群众", "干部"], "b": ["群众", "服务", "社区", "党员"]}
-    freqs = tokens.term_frequencies(segments, counted).set_index(["scope", "term"])
+    freqs = counting.term_frequencies(segments, counted).set_index(["scope", "term"])
     assert freqs.loc[("ALL", "征拆"), "rate_per_10k"] == 2500
     assert freqs.loc[("平湖", "征拆"), "rate_per_10k"] == 5000 and freqs.loc[("平湖", "征拆"), "count"] == 2
 
@@ -258,4 +261,4 @@ def test_rate_grid_and_cloud_groups():
     assert list(grid.index) == ["布吉", "平湖"] and list(grid.columns) == [c.name for c in frames]
     assert grid.loc["平湖", frames[0].name] == 2.0 and grid.loc["布吉", frames[1].name] == 3.0
     freqs = pd.DataFrame({"scope": ["ALL", "平湖", "布吉"], "scope_tokens": [400, 150, 149]})
-    assert tokens.cloud_groups(freqs, ["布吉", "平湖"]) == ["平湖"]
+    assert counting.cloud_groups(freqs, ["布吉", "平湖"]) == ["平湖"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import tokens
+from helpers.stage2_words import counting
 
 
 @pytest.mark.parametrize(
@@ -24,41 +24,41 @@ from helpers import tokens
     ],
 )
 def test_dictionary_terms_come_out_whole(sentence, term):
-    assert term in tokens.segment_text(sentence)
+    assert term in counting.segment_text(sentence)
 
 
 def test_stopwords_punctuation_numbers_and_single_characters_are_not_counted():
-    toks = tokens.segment_text("我们进一步加强党建工作，坚持党对一切工作的领导，取得3项成效。")
-    counted = [t for t in toks if tokens.is_content_token(t)]
+    toks = counting.segment_text("我们进一步加强党建工作，坚持党对一切工作的领导，取得3项成效。")
+    counted = [t for t in toks if counting.is_content_token(t)]
     assert "党建" in counted and "党" in counted
     for dropped in ("我们", "进一步", "加强", "工作", "，", "3", "。", "的"):
         assert dropped not in counted
 
 
 def test_stopword_sources():
-    assert {"我们", "的"} <= tokens.stopwords()  # stopwords-iso
-    assert "推进" in tokens.stopwords()  # project list
-    assert "群众" not in tokens.stopwords() and "攻坚" not in tokens.stopwords()
+    assert {"我们", "的"} <= counting.stopwords()  # stopwords-iso
+    assert "推进" in counting.stopwords()  # project list
+    assert "群众" not in counting.stopwords() and "攻坚" not in counting.stopwords()
 
 
 def test_token_cache_is_reused(tmp_path, monkeypatch):
-    from helpers import paths
+    from helpers.base import paths
 
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     segments = pd.DataFrame({"segment_id": ["s1"], "text": ["充分发挥临时党支部的战斗堡垒作用"]})
-    first = tokens.tokenize_segments(segments)
-    assert (tmp_path / tokens.TOKEN_CACHE).exists()
-    monkeypatch.setattr(tokens, "segment_text", lambda text: pytest.fail("segmented again"))
-    assert tokens.tokenize_segments(segments) == first
+    first = counting.tokenize_segments(segments)
+    assert (tmp_path / counting.TOKEN_CACHE).exists()
+    monkeypatch.setattr(counting, "segment_text", lambda text: pytest.fail("segmented again"))
+    assert counting.tokenize_segments(segments) == first
 
 
 # ---------------------------------------------------------------- issue 10: concepts, names, HMM, stopwords
 def test_hmm_is_off_for_counting_so_fragments_are_not_invented():
     # 000 平湖: with jieba's HMM on, 李德强 gave the fragment 李德 and runs like 中有 / 园以 were invented
-    toks = tokens.segment_text("“三剑客”李德强、陈佩群、任杰良，“智多星”李晓鹏等一批优秀干部")
+    toks = counting.segment_text("“三剑客”李德强、陈佩群、任杰良，“智多星”李晓鹏等一批优秀干部")
     assert "中有" not in toks and "李晓鹏" not in toks
-    known = tokens.tokenizer().FREQ
-    assert all(known.get(t) or len(t) == 1 or not tokens.HAN.search(t) for t in toks)
+    known = counting.tokenizer().FREQ
+    assert all(known.get(t) or len(t) == 1 or not counting.HAN.search(t) for t in toks)
 
 
 def test_codebook_terms_come_out_whole():
@@ -68,62 +68,62 @@ def test_codebook_terms_come_out_whole():
         ("把准方向、攻克难关、开创新局", "攻克难关"),
         ("木连龙片区窝棚清拆的有力推进", "清拆"),
     ]:
-        assert term in tokens.segment_text(sentence)
-    assert "codebook" not in tokens.codebook_terms() and "战时状态" in tokens.codebook_terms()
+        assert term in counting.segment_text(sentence)
+    assert "codebook" not in counting.codebook_terms() and "战时状态" in counting.codebook_terms()
 
 
 def test_person_names_from_headings_and_text_are_found_and_masked():
     text = "街道涌现出“铁娘子”王胜，“女汉子”房秀华，“三剑客”李德强、陈佩群、任杰良，“智多星”李晓鹏等一批优秀干部"
-    names = tokens.person_names([text], {"张志华"})
+    names = counting.person_names([text], {"张志华"})
     assert {"王胜", "房秀华", "李德强", "陈佩群", "任杰良", "李晓鹏", "张志华"} <= names
     assert not names & {"铁娘子", "三剑客", "智多星", "女汉子"}  # nicknames, not names
-    masked = tokens.segment_text(tokens.mask_names(text, names))
+    masked = counting.segment_text(counting.mask_names(text, names))
     assert not {"李德", "王胜", "房秀华", "李晓鹏", "德强"} & set(masked)
     assert "铁娘子" in masked
 
 
 def test_tokenize_segments_leaves_speakers_and_names_out(tmp_path, monkeypatch):
-    from helpers import paths
+    from helpers.base import paths
 
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     segments = pd.DataFrame({"segment_id": ["s1"], "speaker": ["龙云"], "text": ["龙云说，“三剑客”李德强、陈佩群带头攻坚，吉华街道党员干部的事情变多了"]})
-    toks = tokens.tokenize_segments(segments)["s1"]
+    toks = counting.tokenize_segments(segments)["s1"]
     assert "龙云" not in toks and "李德" not in toks and "攻坚" in toks
 
 
 def test_concepts_group_word_forms():
-    assert {tokens.concept_of(t) for t in ("党建", "党建引领", "基层党建", "党建+")} == {"党建"}
-    assert {tokens.concept_of(t) for t in ("支部", "党支部", "临时党支部")} == {"党支部"}
-    assert tokens.concept_of("初心使命") == "初心" and tokens.concept_of("东进战略攻坚年") == "东进战略"
-    assert tokens.concept_of("攻坚") == "攻坚" and tokens.concept_of("群众") == "群众"
+    assert {counting.concept_of(t) for t in ("党建", "党建引领", "基层党建", "党建+")} == {"党建"}
+    assert {counting.concept_of(t) for t in ("支部", "党支部", "临时党支部")} == {"党支部"}
+    assert counting.concept_of("初心使命") == "初心" and counting.concept_of("东进战略攻坚年") == "东进战略"
+    assert counting.concept_of("攻坚") == "攻坚" and counting.concept_of("群众") == "群众"
 
 
 def test_term_frequencies_carry_the_concept_and_its_count():
     segments = pd.DataFrame({"segment_id": ["a", "b"], "street": ["平湖", "布吉"]})
     counted = {"a": ["党建", "党建引领", "党建引领", "临时党支部"], "b": ["党建", "支部", "群众"]}
-    freqs = tokens.term_frequencies(segments, counted)
+    freqs = counting.term_frequencies(segments, counted)
     row = freqs[(freqs["scope"] == "ALL") & (freqs["term"] == "党建引领")].iloc[0]
     assert (row["concept"], row["count"], row["concept_count"]) == ("党建", 2, 4)
-    concepts = tokens.concept_frequencies(segments, counted)
+    concepts = counting.concept_frequencies(segments, counted)
     top = concepts[concepts["scope"] == "ALL"].iloc[0]
     assert (top["concept"], top["count"], top["terms"]) == ("党建", 4, "党建 2、党建引领 2")  # ties by term
     assert concepts[(concepts["scope"] == "ALL") & (concepts["concept"] == "党支部")]["count"].item() == 2
 
 
 def test_officialese_stopwords_each_have_a_reason():
-    listed = tokens.project_stopwords()
+    listed = counting.project_stopwords()
     assert {"建设", "发展", "问题", "保障", "任务", "三是", "二要"} <= set(listed)
     assert all(reason for reason in listed.values())
     assert not {"党建", "群众", "攻坚", "一线", "服务", "党"} & set(listed)  # framing words stay countable
 
 
 def test_concepts_resource_is_well_formed():
-    frame = pd.read_csv(tokens.CONCEPTS, encoding="utf-8", keep_default_na=False, comment="#")
+    frame = pd.read_csv(counting.CONCEPTS, encoding="utf-8", keep_default_na=False, comment="#")
     assert list(frame.columns) == ["term", "concept", "reason"] and frame["term"].is_unique
     assert (frame["reason"].str.len() > 0).all()
 
 
 def test_compared_tokens_leave_out_places_and_stopwords():
-    assert tokens.is_compared_token("征拆") and tokens.is_compared_token("临时党支部")
-    assert not tokens.is_compared_token("平湖街道") and not tokens.is_compared_token("龙岗区") and not tokens.is_compared_token("南湾")
-    assert not tokens.is_compared_token("工作")  # officialese stopword
+    assert counting.is_compared_token("征拆") and counting.is_compared_token("临时党支部")
+    assert not counting.is_compared_token("平湖街道") and not counting.is_compared_token("龙岗区") and not counting.is_compared_token("南湾")
+    assert not counting.is_compared_token("工作")  # officialese stopword

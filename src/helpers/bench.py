@@ -23,7 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import corpus, paths
+from helpers.base import paths
+from helpers.stage1_load import corpus
 
 DOC_CHARS = (1_000, 3_000)  # each synthetic document is a run of seed lines of about this many characters
 FILLERS = ["进一步", "持续", "切实", "全面", "不断", "扎实", "积极", "认真", "着力", "大力", "深入", "有效"]

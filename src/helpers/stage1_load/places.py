@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import paths, schema
+from helpers.base import paths, schema
 
 PLACES = paths.RESOURCES / "places.csv"
 # Suffix by which each kind of place is named in running text: a street only as "X街道" (bare 龙岗 is usually the

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import engine, paths, tokens
-from .segmentation import sentence_at
+from helpers.base import engine, paths
+from helpers.stage1_load.segmentation import sentence_at
+from helpers.stage2_words import counting
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
 
@@ -143,7 +144,7 @@ class Hit:
 def token_boundaries(text: str) -> set[int]:
     """Offsets where a jieba token of the project tokenizer (HMM off) starts or ends."""
     bounds = {0, len(text)}
-    for _, start, end in tokens.tokenizer().tokenize(text, HMM=False):
+    for _, start, end in counting.tokenizer().tokenize(text, HMM=False):
         bounds.update((start, end))
     return bounds
 
@@ -440,8 +441,8 @@ VALIDATION_DRAW = {"seeds": 16, "written": 12, "seed": 10}  # spans per code fro
 
 def cleaned_seed_texts(folder: Path = paths.ROOT / "seeds") -> dict[str, str]:
     """The seed documents as cleaned text (notebook 01's cleaning), by file stem: the texts the sample was drawn from."""
-    from .cleaning import clean_text
-    from .corpus import load_corpus
+    from helpers.stage1_load.cleaning import clean_text
+    from helpers.stage1_load.corpus import load_corpus
 
     corpus = load_corpus(folder)
     return {doc.doc_id: clean_text(doc.doc_id, doc.text)[0] for doc in corpus.documents}

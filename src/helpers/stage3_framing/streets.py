@@ -18,8 +18,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.stats import false_discovery_control, hypergeom
 
-from . import schema
-from .framing import Code, read_codebook, showcased_task
+from helpers.base import schema
+from helpers.stage3_framing.codebook import Code, read_codebook, showcased_task
 
 SENTENCE_END = re.compile(r"[。！？；!?]+|\n+")
 SENTENCE_TOKENS = frozenset("。！？；!?")

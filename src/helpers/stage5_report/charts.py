@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from . import paths  # noqa: E402
+from helpers.base import paths  # noqa: E402
 
 UNVERIFIED = "Figures as reported by the source, not verified."
 PNG_METADATA = {"Software": None}  # keep PNG bytes independent of anything but the drawing
@@ -162,7 +162,7 @@ def barh(ax: plt.Axes, labels: list[str], values: list[float], color: str = "#b2
 def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, name: str = "top_terms_corpus") -> Path:
     """The corpus's most frequent content terms (places left out), glossed where a gloss exists."""
     use_cjk_font()
-    from .bilingual import label, pinyin
+    from helpers.stage5_report.bilingual import label, pinyin
 
     top = freqs[(freqs["scope"] == "ALL") & ~freqs["is_place"]].head(n)
     # Every term with pinyin and English: the gloss passed in first, then the project's fallbacks (marked "(dict.)").
@@ -177,7 +177,7 @@ def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, nam
 @cached_figure
 def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4, xlabel: str = "") -> Path:
     """One small bar chart per street (label -> frame with 'term' and the value column)."""
-    from .bilingual import label as bilingual_label
+    from helpers.stage5_report.bilingual import label as bilingual_label
 
     use_cjk_font()
     labels = list(frames)

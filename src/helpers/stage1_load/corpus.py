@@ -15,9 +15,9 @@ from pathlib import Path
 import charset_normalizer
 import pandas as pd
 
-from . import schema
-from .places import gazetteer
-from .segmentation import heading_of, infer_genre
+from helpers.base import schema
+from helpers.stage1_load.places import gazetteer
+from helpers.stage1_load.segmentation import heading_of, infer_genre
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_FIELDS = ["doc_id", "title", "outlet", "credits", "date", "genre", "script", "street", "notes"]
@@ -71,7 +71,7 @@ def cjk_share(text: str) -> float:
 
 def chinese_plausibility(text: str) -> float:
     """Share of ideographs that are common Chinese characters: high for real text, low for a wrong decoding."""
-    from .cleaning import plausible_char
+    from helpers.stage1_load.cleaning import plausible_char
 
     han = [c for c in text if "\u3400" <= c <= "\u9fff"]
     return sum(plausible_char(c) for c in han) / len(han) if han else 0.0

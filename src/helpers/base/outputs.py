@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .tables import read_table, write_table
+from helpers.base import paths
+from helpers.base.tables import read_table, write_table
 
 FIGURE_INDEX = "figure_index"
 # notebook -> (tables it writes, figures it may draw; '*' stands for a street's name)

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import paths
+from helpers.base import paths
 
 ENGINES = ("serial", "local", "dask")
 DEFAULT_CACHE = "documents.sqlite"
@@ -55,6 +55,16 @@ def n_workers() -> int:
 
 
 # ---------------------------------------------------------------- code version
+def _is_module(name: str) -> bool:
+    """Whether a dotted name is an importable module (`helpers.base.paths`), not a name inside one."""
+    if name in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the parent is a module, not a package: the name is an attribute
+        return False
+
+
 def _imports(module: ModuleType) -> tuple[set[str], set[str]]:
     """The helper modules and top-level third-party packages one module's source imports (also inside functions)."""
     package = __name__.split(".")[0]
@@ -66,6 +76,8 @@ def _imports(module: ModuleType) -> tuple[set[str], set[str]]:
             base = (module.__name__ if module.__file__.endswith("__init__.py") else module.__package__) or package
             base = ".".join(base.split(".")[: len(base.split(".")) - node.level + 1])
             names = [f"{base}.{node.module}"] if node.module else [f"{base}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == package:  # from helpers.x import y
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             names = [node.module or ""]
         else:
@@ -73,7 +85,7 @@ def _imports(module: ModuleType) -> tuple[set[str], set[str]]:
         for name in names:
             top = name.split(".")[0]
             if top == package:
-                helpers.add(name if name in sys.modules or importlib.util.find_spec(name) else name.rsplit(".", 1)[0])
+                helpers.add(name if _is_module(name) else name.rsplit(".", 1)[0])
             elif top and top not in sys.stdlib_module_names and top != "__future__":
                 third_party.add(top)
     return helpers, third_party

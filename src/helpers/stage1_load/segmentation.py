@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import schema
-from .cleaning import SPEAKER_HEADING, is_heading_like
-from .places import Attribution, gazetteer
+from helpers.base import schema
+from helpers.stage1_load.cleaning import SPEAKER_HEADING, is_heading_like
+from helpers.stage1_load.places import Attribution, gazetteer
 
 SEGMENT_COLUMNS = ["doc_id", "segment_id", "street", "district", "scope", "attribution", "genre", "year", "speaker", "role", "text", "n_chars"]
 MIN_HEADINGS = 2  # two speaker headings make a document a run of speeches (one could be a byline)

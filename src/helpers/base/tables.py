@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from helpers.base import paths
 
 
 def write_table(df: pd.DataFrame, name: str) -> Path:

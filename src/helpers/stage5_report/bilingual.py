@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import paths
+from helpers.base import paths
 
 GLOSSARY = paths.RESOURCES / "glossary.csv"
 TRANSLATIONS = paths.RESOURCES / "translations.csv"
@@ -118,7 +118,7 @@ def curated_glosses() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def codebook_glosses() -> dict[str, str]:
     """Term -> English from the codebook (every coded term carries a curated gloss)."""
-    from .framing import load_codebook
+    from helpers.stage3_framing.codebook import load_codebook
 
     out: dict[str, str] = {}
     for code in load_codebook():
@@ -130,7 +130,7 @@ def codebook_glosses() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def code_names() -> dict[str, str]:
     """Codebook code -> its English name ('mass_line' -> 'Mass line and service')."""
-    from .framing import load_codebook
+    from helpers.stage3_framing.codebook import load_codebook
 
     return {code.code: code.name for code in load_codebook()}
 
@@ -184,7 +184,7 @@ def dictionary_gloss(term: str, max_senses: int = 2) -> str:
 @lru_cache(maxsize=1)
 def street_glosses() -> dict[str, str]:
     """Street name -> its English name ('平湖' -> 'Pinghu (street)'): a dictionary would gloss a same-named place elsewhere."""
-    from .places import gazetteer
+    from helpers.stage1_load.places import gazetteer
 
     return {zh: f"{gazetteer().english[zh]} (street)" for zh in gazetteer().streets}
 

@@ -15,8 +15,8 @@ import pandas as pd
 import stopwordsiso
 import yaml
 
-from . import engine, paths
-from .places import gazetteer
+from helpers.base import engine, paths
+from helpers.stage1_load.places import gazetteer
 
 USERDICT = paths.RESOURCES / "userdict.txt"
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"

@@ -10,9 +10,9 @@ from typing import NamedTuple
 import cn2an
 import pandas as pd
 
-from . import engine, paths, schema
-from .places import gazetteer
-from .segmentation import sentence_at
+from helpers.base import engine, paths, schema
+from helpers.stage1_load.places import gazetteer
+from helpers.stage1_load.segmentation import sentence_at
 
 FIGURE_CATEGORIES = paths.RESOURCES / "figure_categories.csv"
 SCOPE_MARKERS = paths.RESOURCES / "scope_markers.csv"
@@ -155,7 +155,7 @@ class Figure:
 @lru_cache(maxsize=1)
 def idioms() -> frozenset[str]:
     """Four-character idioms and set phrases of jieba's dictionary (三位一体, 千头万绪): their numerals count nothing."""
-    from .cleaning import jieba_entries
+    from helpers.stage1_load.cleaning import jieba_entries
 
     found = {word for word, (_, tag) in jieba_entries().items() if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word)}
     # and the Party's numbered formulas, quoted or not (四个意识: a slogan, not four of anything)
@@ -384,7 +384,7 @@ def _pos_tokenizer():
     import jieba
     import jieba.posseg
 
-    from .tokens import USERDICT
+    from helpers.stage2_words.counting import USERDICT
 
     jieba.setLogLevel(60)
     instance = jieba.Tokenizer()
@@ -406,7 +406,7 @@ def _long_heads() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _domain_nouns() -> frozenset[str]:
     """The user dictionary's terms and the mapping's head words: nouns whatever jieba tags them."""
-    from .tokens import userdict_terms
+    from helpers.stage2_words.counting import userdict_terms
 
     return frozenset(userdict_terms()) | frozenset(figure_categories()["head"]) | {"组织", "服务", "管理", "攻坚"}
 

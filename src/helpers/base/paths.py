@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT: Path = Path(__file__).resolve().parents[2]
-RESOURCES: Path = Path(__file__).resolve().parent / "resources"
+ROOT: Path = Path(__file__).resolve().parents[3]  # src/helpers/base/paths.py
+RESOURCES: Path = Path(__file__).resolve().parents[1] / "resources"
 
 
 def _from_env(name: str, default: Path) -> Path:

@@ -1,0 +1,1 @@
+"""Shared by every stage: paths, vocabulary constants, tables, Chinese text basics, the engine and run outputs."""

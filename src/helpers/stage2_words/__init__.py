@@ -1,0 +1,1 @@
+"""Stage 2 (notebook 02): segments → tokens (person names masked) → term and concept frequencies."""

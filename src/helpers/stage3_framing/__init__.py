@@ -1,0 +1,1 @@
+"""Stage 3 (notebook 03): segments → codebook hits → street framing rates, profiles, keyness and similarity."""
