@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.stage1_load import cleaning, corpus
+from helpers.base import chinese
+from helpers.stage1_load import cleaning
 
 from conftest import run_step, seed_text
 
@@ -208,7 +209,7 @@ def test_clean_004_reads_as_simplified_chinese():
     clean, _ = cleaning.clean_text("004", seed_text("004"))
     assert "党的建设，首先是从思想上建党" in clean
     assert "道德银行”项目通过党建引领" in clean
-    assert corpus.cjk_share(clean) > 0.85
+    assert chinese.cjk_share(clean) > 0.85
     assert not any(c.isascii() and c.isalpha() for c in clean)
 
 

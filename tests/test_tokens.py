@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers.base import chinese
 from helpers.stage2_words import counting
 
 
@@ -58,7 +59,7 @@ def test_hmm_is_off_for_counting_so_fragments_are_not_invented():
     toks = counting.segment_text("“三剑客”李德强、陈佩群、任杰良，“智多星”李晓鹏等一批优秀干部")
     assert "中有" not in toks and "李晓鹏" not in toks
     known = counting.tokenizer().FREQ
-    assert all(known.get(t) or len(t) == 1 or not counting.HAN.search(t) for t in toks)
+    assert all(known.get(t) or len(t) == 1 or not chinese.HAN_CHAR.search(t) for t in toks)
 
 
 def test_codebook_terms_come_out_whole():
@@ -69,7 +70,7 @@ def test_codebook_terms_come_out_whole():
         ("木连龙片区窝棚清拆的有力推进", "清拆"),
     ]:
         assert term in counting.segment_text(sentence)
-    assert "codebook" not in counting.codebook_terms() and "战时状态" in counting.codebook_terms()
+    assert "codebook" not in chinese.codebook_terms() and "战时状态" in chinese.codebook_terms()
 
 
 def test_person_names_from_headings_and_text_are_found_and_masked():

@@ -12,17 +12,19 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import opencc
 import pandas as pd
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-CJK_PUNCT = "，。、；：！？（）《》〈〉「」『』【】“”‘’…—～·●"
-CJK = HAN + CJK_PUNCT
-SENTENCE_END = "。！？；…"
-
+from helpers.base.chinese import (
+    CJK,
+    HAN,
+    SENTENCE_END,
+    SPEAKER_HEADING,
+    is_heading_like,
+    jieba_dictionary,
+    plausible_char,
+    simplified,
+)
 
 # What an edit did, for a reader who must not be told more than happened (cleaning_log.csv `outcome`).
 REPAIRED, PARTIAL, DELETED, REPLACED = "repaired", "partial", "deleted", "replaced"
@@ -102,46 +104,6 @@ def strip_pinyin(text: str) -> list[Edit]:
 
 
 # ---------------------------------------------------------------- 3. GBK byte-shift mojibake
-@lru_cache(maxsize=1)
-def jieba_entries() -> dict[str, tuple[int, str]]:
-    """jieba's general dictionary: word -> (frequency, part-of-speech tag), read once."""
-    import jieba
-
-    entries: dict[str, tuple[int, str]] = {}
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
-        for line in handle:
-            word, freq, tag = (line.rstrip("\n").split(" ") + [""])[:3]
-            entries[word] = (int(freq), tag)
-    return entries
-
-
-@lru_cache(maxsize=1)
-def jieba_dictionary() -> dict[str, int]:
-    """jieba's general dictionary: word -> frequency (a list of real Chinese words to test text against)."""
-    return {word: freq for word, (freq, _) in jieba_entries().items()}
-
-
-@lru_cache(maxsize=1)
-def common_characters(top_n: int = 3500) -> frozenset[str]:
-    """The top_n most frequent Simplified characters, weighted by jieba's dictionary word frequencies."""
-    weights: dict[str, int] = {}
-    for word, freq in jieba_dictionary().items():
-        for char in word:
-            weights[char] = weights.get(char, 0) + freq
-    ranked = sorted(weights, key=lambda c: (-weights[c], c))
-    return frozenset(ranked[:top_n])
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def plausible_char(char: str) -> bool:
-    """A common Chinese character (in either script) or Chinese punctuation."""
-    return char in CJK_PUNCT or _t2s().convert(char) in common_characters()
-
-
 def shift_decode(garbled: str) -> str | None:
     """Re-read a GBK-misaligned span one byte later: encode it back, drop its first byte, decode.
 
@@ -188,9 +150,9 @@ def _repair_with_lead(m: re.Match[str]) -> Edit | None:
 
 def has_word(text: str, starting_before: int | None = None) -> bool:
     """Whether text (read as Simplified) holds a dictionary word of 2+ characters (starting before an index)."""
-    simplified, words = _t2s().convert(text), jieba_dictionary()
-    last_start = len(simplified) if starting_before is None else starting_before
-    return any(simplified[i : i + n] in words for n in (2, 3, 4) for i in range(min(last_start, len(simplified) - n + 1)))
+    plain, words = simplified(text), jieba_dictionary()
+    last_start = len(plain) if starting_before is None else starting_before
+    return any(plain[i : i + n] in words for n in (2, 3, 4) for i in range(min(last_start, len(plain) - n + 1)))
 
 
 def _repair_trailing(m: re.Match[str]) -> Edit | None:
@@ -244,7 +206,7 @@ def zhe_for_zhu(text: str) -> list[Edit]:
 
 def to_simplified(text: str) -> list[Edit]:
     """OpenCC t2s, logged as one edit per run of changed characters; then 著 → 着 where Simplified usage has 着."""
-    converted = _t2s().convert(text)
+    converted = simplified(text)
     if converted == text:
         return zhe_for_zhu(text)
     if len(converted) != len(text):  # phrase conversions that change length: fall back to one edit per line
@@ -375,12 +337,6 @@ def strip_boilerplate(text: str) -> list[Edit]:
     return edits
 
 
-def is_heading_like(line: str) -> bool:
-    """A short line without sentence-final punctuation: a title, subtitle or section heading."""
-    stripped = line.strip().lstrip("#").strip()
-    return 0 < len(stripped) <= 60 and not re.search(f"[{SENTENCE_END}]", stripped[:-1] if stripped.endswith("”") else stripped)
-
-
 def strip_title_block(text: str) -> list[Edit]:
     """The headline lines at the top (before credits or body) are metadata, not the street's words."""
     edits, taken = [], 0
@@ -400,11 +356,6 @@ def strip_title_block(text: str) -> list[Edit]:
 
 
 # ---------------------------------------------------------------- 8. photo captions
-SPEAKER_HEADING = re.compile(
-    r"^\s*(?P<unit>[\u4e00-\u9fff]{2,8}?(?:街道|镇|社区|区委|区))"
-    r"(?P<role>党工委(?:副)?书记|党委(?:副)?书记|(?:党工委)?(?:主任|副主任)|书记)"
-    r"\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*$"
-)
 CAPTION_MARK = re.compile(r"^(图为|上图|下图|左图|右图|图[：:]|（图|\(图)|（(摄影?|供图)）$|(摄|供图)$")
 HEADING_MARK = re.compile(r"^(#|●|■|◆|▲|★|【|篇章|第[一二三四五六七八九十]+|[一二三四五六七八九十]+、|\d+[.、])")
 

@@ -16,6 +16,7 @@ import charset_normalizer
 import pandas as pd
 
 from helpers.base import schema
+from helpers.base.chinese import cjk_share, plausible_char
 from helpers.stage1_load.places import gazetteer
 from helpers.stage1_load.segmentation import heading_of, infer_genre
 
@@ -63,16 +64,8 @@ class DecodeError(ValueError):
     """A file that cannot be turned into text without guessing or losing characters."""
 
 
-def cjk_share(text: str) -> float:
-    """Share of non-space characters that are CJK ideographs."""
-    chars = [c for c in text if not c.isspace()]
-    return sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in chars) / max(len(chars), 1)
-
-
 def chinese_plausibility(text: str) -> float:
     """Share of ideographs that are common Chinese characters: high for real text, low for a wrong decoding."""
-    from helpers.stage1_load.cleaning import plausible_char
-
     han = [c for c in text if "\u3400" <= c <= "\u9fff"]
     return sum(plausible_char(c) for c in han) / len(han) if han else 0.0
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers.base import schema
-from helpers.stage1_load.cleaning import SPEAKER_HEADING, is_heading_like
+from helpers.base.chinese import SPEAKER_HEADING, is_heading_like
 from helpers.stage1_load.places import Attribution, gazetteer
 
 SEGMENT_COLUMNS = ["doc_id", "segment_id", "street", "district", "scope", "attribution", "genre", "year", "speaker", "role", "text", "n_chars"]
@@ -39,13 +39,6 @@ class Segment:
     def n_chars(self) -> int:
         """Characters other than white space."""
         return sum(not c.isspace() for c in self.text)
-
-
-def sentence_at(text: str, position: int) -> str:
-    """The sentence (between 。！？；or line breaks) that contains position."""
-    start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
-    ends = [i for i in (text.find(c, position) for c in "。！？；\n") if i >= 0]
-    return text[start : (min(ends) + 1 if ends else len(text))].strip()
 
 
 def speaker_headings(text: str) -> int:

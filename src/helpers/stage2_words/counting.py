@@ -13,20 +13,16 @@ import jieba
 import jieba.posseg
 import pandas as pd
 import stopwordsiso
-import yaml
 
 from helpers.base import engine, paths
+from helpers.base.chinese import HAN_CHAR, USERDICT, codebook_terms, tokenizer, userdict_entries, userdict_terms
 from helpers.stage1_load.places import gazetteer
 
-USERDICT = paths.RESOURCES / "userdict.txt"
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
 GLOSSARY = paths.RESOURCES / "glossary.csv"
 CONCEPTS = paths.RESOURCES / "concepts.csv"
-CODEBOOK = paths.RESOURCES / "codebook.yaml"
 TOKEN_CACHE = "tokens.sqlite"
 KEEP_SINGLE = {"党"}  # "the Party" on its own carries meaning; every other single character is left out
-HAN = re.compile(r"[\u4e00-\u9fff]")
-HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 # The ~100 commonest Chinese surnames: a jieba 'nr' guess that does not start with one (铁娘子, 三剑客, 智多星 —
 # nicknames in quotes) is not taken for a person's name.
 SURNAMES = set(
@@ -40,47 +36,11 @@ NUMERAL_CLASSIFIER = re.compile(r"[一二三四五六七八九十两几每]+[个
 
 def _userdict_places() -> set[str]:
     """Places tagged 'ns' in the user dictionary (木连龙, 怡翠路, 沙湾河 …): counted, but not shown as content."""
-    entries = [line.split() for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {e[0] for e in entries if len(e) >= 3 and e[2] == "ns"}
+    return {e[0] for e in userdict_entries() if len(e) >= 3 and e[2] == "ns"}
 
 
 # Place names are counted but kept out of charts and keyness: a street naming itself is not a finding.
 PLACE_NAMES = gazetteer().names() | {"全区", "辖区", "本区", "我区"} | _userdict_places()
-
-
-def userdict_terms() -> list[str]:
-    """The domain terms of the user dictionary, in file order."""
-    return [line.split()[0] for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def codebook_terms() -> list[str]:
-    """The literal Chinese terms of the framing codebook (frames, tasks, names), sorted: they must come out whole."""
-    data = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8")) or {}
-    terms = {
-        str(term)
-        for kind in ("frames", "tasks", "names")
-        for entry in data.get(kind) or []
-        for group in ("terms", "outcome_terms")
-        for term in (entry.get(group) or {})
-    }
-    return sorted(t for t in terms if HAN_ONLY.fullmatch(t) and len(t) >= 2)
-
-
-@lru_cache(maxsize=1)
-def tokenizer() -> jieba.Tokenizer:
-    """A jieba tokenizer with the domain dictionary and the codebook's terms loaded (its own instance: no global state).
-
-    A codebook term jieba already knows keeps jieba's frequency: forcing a known short word (调解) to win would cut
-    it out of the words it straddles (协调|解决 → 协|调解|决). Unknown terms are added so they come out whole."""
-    jieba.setLogLevel(60)
-    instance = jieba.Tokenizer()
-    instance.tmp_dir = str(paths.CACHE)
-    paths.CACHE.mkdir(parents=True, exist_ok=True)
-    instance.load_userdict(str(USERDICT))
-    for term in codebook_terms():
-        if not instance.FREQ.get(term):
-            instance.add_word(term, 100_000 if len(term) >= 3 else instance.suggest_freq(term, tune=False))
-    return instance
 
 
 def dictionary_version() -> str:
@@ -113,7 +73,7 @@ def names_in_text(text: str) -> list[str]:
         if not flag.startswith("nr") or word[0] not in SURNAMES or not 2 <= len(word) <= 3 or word in domain:
             continue
         after = [w for w, _ in pairs[i + 1 : i + 3]]
-        if len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN.match(after[0]) and (len(after) == 1 or not HAN.match(after[1])):
+        if len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN_CHAR.match(after[0]) and (len(after) == 1 or not HAN_CHAR.match(after[1])):
             word += after[0]
         names.append(word)
     return sorted(set(names))
@@ -160,7 +120,7 @@ def is_content_token(token: str) -> bool:
         return True
     return (
         len(token) >= 2
-        and bool(HAN.search(token))
+        and bool(HAN_CHAR.search(token))
         and token not in stopwords()
         and not any(c.isdigit() for c in token)
         and not NUMERAL_CLASSIFIER.fullmatch(token)
@@ -201,7 +161,7 @@ def dictionary_check(segments: pd.DataFrame, tokens: dict[str, list[str]]) -> pd
 def hmm_inventions(tokens: dict[str, list[str]], top: int = 20) -> pd.DataFrame:
     """The most frequent multi-character tokens found in no dictionary: words jieba's HMM made up."""
     known = tokenizer().FREQ
-    counts = Counter(t for toks in tokens.values() for t in toks if len(t) >= 2 and HAN.search(t) and t not in known)
+    counts = Counter(t for toks in tokens.values() for t in toks if len(t) >= 2 and HAN_CHAR.search(t) and t not in known)
     return pd.DataFrame(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top], columns=["token", "count"])
 
 

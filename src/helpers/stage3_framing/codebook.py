@@ -14,8 +14,7 @@ import pandas as pd
 import yaml
 
 from helpers.base import engine, paths
-from helpers.stage1_load.segmentation import sentence_at
-from helpers.stage2_words import counting
+from helpers.base.chinese import sentence_at, tokenizer
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
 
@@ -144,7 +143,7 @@ class Hit:
 def token_boundaries(text: str) -> set[int]:
     """Offsets where a jieba token of the project tokenizer (HMM off) starts or ends."""
     bounds = {0, len(text)}
-    for _, start, end in counting.tokenizer().tokenize(text, HMM=False):
+    for _, start, end in tokenizer().tokenize(text, HMM=False):
         bounds.update((start, end))
     return bounds
 

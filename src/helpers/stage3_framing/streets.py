@@ -9,7 +9,6 @@ has one row per genre and a pooled row with genre 'all'. Copies of a document we
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections import Counter
 
@@ -19,10 +18,10 @@ from scipy import sparse
 from scipy.stats import false_discovery_control, hypergeom
 
 from helpers.base import schema
+from helpers.base.chinese import SENTENCE_STOPS, sentence_spans
 from helpers.stage3_framing.codebook import Code, read_codebook, showcased_task
 
-SENTENCE_END = re.compile(r"[。！？；!?]+|\n+")
-SENTENCE_TOKENS = frozenset("。！？；!?")
+SENTENCE_TOKENS = frozenset(SENTENCE_STOPS)
 N_BOOT = 1000  # bootstrap replicates for a rate interval (percentile method)
 N_BOOT_SIMILARITY = 200  # replicates for similarity support (each recomputes every street's TF-IDF)
 MIN_DOCS_FOR_DOC_BOOTSTRAP = 5  # with fewer documents a document bootstrap has too few distinct resamples
@@ -65,18 +64,6 @@ def strata(segments: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 
 # ---------------------------------------------------------------- sentences: the unit of resampling
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of text (ends at 。！？； or a line break), empty ones dropped."""
-    spans, start = [], 0
-    for m in SENTENCE_END.finditer(text):
-        if text[start : m.end()].strip():
-            spans.append((start, m.end()))
-        start = m.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
-
-
 def sentence_units(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per sentence (doc, segment, group, genre, characters) and its hit counts per code (sentences × codes)."""
     code_index = {c.code: i for i, c in enumerate(codes)}

