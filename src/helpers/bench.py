@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from helpers.base import paths
 from helpers.stage1_load import corpus
 
@@ -75,14 +77,10 @@ class TreeMemory:
     """Peak resident memory of this process's children and their descendants, sampled every 0.2 s."""
 
     def __init__(self) -> None:
-        import psutil
-
         self.me, self.peak, self._stop = psutil.Process(), 0, threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        import psutil
-
         while not self._stop.wait(0.2):
             total = 0
             for child in self.me.children(recursive=True):

@@ -21,6 +21,15 @@ import pickle
 import sqlite3
 import sys
 import warnings
+from concurrent.futures import as_completed
+
+from joblib import cpu_count
+from joblib.externals.loky import get_reusable_executor
+from tqdm.std import tqdm as text_tqdm
+
+with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and falls back to text: fine
+    warnings.simplefilter("ignore")
+    from tqdm.auto import tqdm as auto_tqdm
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +57,6 @@ def engine_name(engine: str | None = None) -> str:
 
 def n_workers() -> int:
     """Worker processes: $ENGINE_WORKERS, else the CPUs this process may use (cgroup and affinity aware)."""
-    from joblib import cpu_count
 
     value = os.environ.get("ENGINE_WORKERS", "").strip()
     return max(1, int(value)) if value else max(1, cpu_count())
@@ -190,13 +198,8 @@ def progress(total: int, stage: str):
     ENGINE_PROGRESS=off hides it.
     """
     mode = os.environ.get("ENGINE_PROGRESS", "").strip().lower()
-    if mode == "text":
-        from tqdm.std import tqdm
-    else:
-        with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and falls back to text: fine
-            warnings.simplefilter("ignore")
-            from tqdm.auto import tqdm
-    return tqdm(total=total, desc=stage, unit="doc", file=sys.stderr, mininterval=0.5, disable=mode == "off", dynamic_ncols=True)
+    bar = text_tqdm if mode == "text" else auto_tqdm
+    return bar(total=total, desc=stage, unit="doc", file=sys.stderr, mininterval=0.5, disable=mode == "off", dynamic_ncols=True)
 
 
 # ---------------------------------------------------------------- running
@@ -243,7 +246,6 @@ def _serial(func: Callable, items: list, star: bool, bar) -> list:
 
 def _local(func: Callable, items: list, star: bool, bar) -> list:
     """A reusable loky process pool: workers survive between calls, so each loads jieba and the dictionaries once."""
-    from joblib.externals.loky import get_reusable_executor
 
     workers = n_workers()
     executor = get_reusable_executor(max_workers=workers, timeout=120)
@@ -254,7 +256,6 @@ def _local(func: Callable, items: list, star: bool, bar) -> list:
 
 def _gather(futures: dict, chunks: list[list], bar) -> list:
     """Collect chunk results as they finish (moving the bar) and put them back in input order."""
-    from concurrent.futures import as_completed
 
     done: list[list | None] = [None] * len(chunks)
     for future in as_completed(futures):
@@ -271,6 +272,8 @@ def dask_client():
     """The Dask client: DASK_SCHEDULER (host:port or tcp://...) if set, else a LocalCluster of n_workers processes."""
     global _DASK_CLIENT
     if _DASK_CLIENT is None or _DASK_CLIENT.status not in ("running", "connecting"):
+        # imported here, not at the top: Dask's import costs about a second in every notebook kernel, and only
+        # ENGINE=dask needs it
         from distributed import Client, LocalCluster
 
         address = os.environ.get("DASK_SCHEDULER", "").strip()
@@ -298,10 +301,10 @@ def _dask(func: Callable, items: list, star: bool, bar, client=None) -> list:
     workers = max(1, len(client.scheduler_info().get("workers", {}))) if client.scheduler_info() else n_workers()
     chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
     futures = {client.submit(_run_chunk, func, chunk, star, pure=False): i for i, chunk in enumerate(chunks)}
-    from distributed import as_completed
+    from distributed import as_completed as dask_as_completed  # lazy, as in dask_client
 
     done: list[list | None] = [None] * len(chunks)
-    for future in as_completed(list(futures)):
+    for future in dask_as_completed(list(futures)):
         index = futures[future]
         done[index] = future.result()
         bar.update(len(chunks[index]))

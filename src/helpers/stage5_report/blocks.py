@@ -4,16 +4,27 @@ Every corpus string is escaped on the way in (escape_html for HTML, escape_markd
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
 import io
+import os
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from IPython.display import Markdown
+from PIL import Image
 
 from helpers.base import paths
+from helpers.base.outputs import FIGURE_INDEX, figure_status
+from helpers.base.tables import read_table
+from helpers.stage5_report.bilingual import header, label, translate
+from helpers.stage5_report.charts import cjk_font_path
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
 
@@ -25,8 +36,6 @@ def esc(value: object) -> str:
 
 def md(template: str, **values: object):
     """A Markdown display whose placeholders are filled with escaped values (numbers pass through)."""
-    from IPython.display import Markdown
-
     safe = {k: (v if isinstance(v, (int, float)) else esc(v)) for k, v in values.items()}
     return Markdown(template.format(**safe))
 
@@ -51,8 +60,6 @@ def caption_html(caption: str, takeaway: str = "", cannot_show: str = "") -> str
 
 def png_scale(path: Path) -> int:
     """2 for a figure drawn at twice the screen resolution (its PNG says so in pHYs), else 1."""
-    from PIL import Image
-
     with Image.open(path) as image:
         dpi = image.info.get("dpi", (0, 0))[0]
     return 2 if dpi and dpi >= 180 else 1
@@ -62,15 +69,11 @@ def figure(name: str, caption: str, alt: str | None = None, takeaway: str = "", 
     """An embedded PNG from figures/ (data URI) shown at its design size (sharp on 2x screens), or a note if the
     figure was not drawn in this run (figure_index.csv says why); the caption carries a data-built takeaway and what
     the figure cannot show."""
-    from helpers.base.outputs import FIGURE_INDEX, figure_status
-    from helpers.base.tables import read_table
-
     index = read_table(FIGURE_INDEX) if (paths.TABLES / f"{FIGURE_INDEX}.csv").exists() else pd.DataFrame()
     drawn, note = figure_status(index, name)
     path = paths.FIGURES / f"{name}.png"
     if not drawn or not path.exists():
         return f'<p class="note">(No figure: {h(note or "not enough data in this corpus")}.)</p>'
-    from PIL import Image
 
     with Image.open(path) as image:
         width = image.width // png_scale(path)
@@ -106,8 +109,6 @@ def table(
 ) -> str:
     """An escaped HTML table with English headers; searchable ones get a filter box and sortable headers (inline
     script, offline); long ones scroll on screen and print whole; `source` links the build table it was drawn from."""
-    from helpers.stage5_report.bilingual import header
-
     shown = df if max_rows is None else df.head(max_rows)
     shown_columns.update(str(c) for c in shown.columns)
     head = "".join(f'<th title="{h(c)}">{h(header(str(c)))}</th>' for c in shown.columns)
@@ -134,8 +135,6 @@ def table(
 def with_english(df: pd.DataFrame, terms: tuple[str, ...] = (), sentences: tuple[str, ...] = ()) -> pd.DataFrame:
     """Term columns shown as '征拆 zhēngchāi · land expropriation …'; each sentence column followed by `<col>_en`,
     its curated translation or '(not translated)'."""
-    from helpers.stage5_report.bilingual import label, translate
-
     out = df.copy()
     for column in terms:
         if column in out:
@@ -190,9 +189,6 @@ def corpus_fingerprint(folder: Path | None = None) -> str:
 def build_date(folder: Path | None = None) -> str:
     """The build date, never the clock (two builds stay byte-identical): SOURCE_DATE_EPOCH if set, else the
     newest input file's modification time (UTC)."""
-    import datetime as dt
-    import os
-
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         stamp = int(epoch)
@@ -204,8 +200,6 @@ def build_date(folder: Path | None = None) -> str:
 
 def project_version() -> str:
     """The version in pyproject.toml."""
-    import tomllib
-
     return tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
 
@@ -234,11 +228,6 @@ def build_info(folder: Path | None = None) -> BuildInfo:
 # ---------------------------------------------------------------- the font
 def font_face(text: str) -> str:
     """An @font-face rule with Noto Sans SC cut down to the characters the report uses (WOFF, base64)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    from helpers.stage5_report.charts import cjk_font_path
-
     chars = "".join(sorted({c for c in text if ord(c) > 0x2E7F}))
     key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:16]
     cached = paths.CACHE / f"font-{key}.woff"

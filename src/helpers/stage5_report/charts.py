@@ -13,13 +13,18 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import io
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pylopdf_fonts_zh_cn
 from matplotlib import font_manager  # noqa: E402
 from PIL import Image  # noqa: E402
+from wordcloud import WordCloud
 
 from helpers.base import paths  # noqa: E402
+from helpers.stage5_report.bilingual import label, pinyin
 
 UNVERIFIED = "Figures as reported by the source, not verified."
 PNG_METADATA = {"Software": None}  # keep PNG bytes independent of anything but the drawing
@@ -43,8 +48,6 @@ STYLE = {
 @lru_cache(maxsize=1)
 def cjk_font_path() -> Path:
     """Noto Sans SC from the pylopdf-fonts-zh-cn wheel: installed by requirements.txt, never a system font."""
-    import pylopdf_fonts_zh_cn
-
     path = Path(pylopdf_fonts_zh_cn.sans_path())
     if not path.exists():
         raise FileNotFoundError(f"CJK font missing at {path}: run `make report` to install requirements.txt")
@@ -120,10 +123,6 @@ def cached_figure(draw):
 def save(fig: plt.Figure, name: str) -> Path:
     """Write figures/<name>.png at SCALE x DPI with stable bytes and close the figure. Charts have few colours, so a
     256-colour palette without dithering keeps every edge and letter while the file stays about as small as a 1x PNG."""
-    import io
-
-    from PIL import Image
-
     paths.ensure_dirs()
     path = paths.FIGURES / f"{name}.png"
     buffer = io.BytesIO()
@@ -162,7 +161,6 @@ def barh(ax: plt.Axes, labels: list[str], values: list[float], color: str = "#b2
 def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, name: str = "top_terms_corpus") -> Path:
     """The corpus's most frequent content terms (places left out), glossed where a gloss exists."""
     use_cjk_font()
-    from helpers.stage5_report.bilingual import label, pinyin
 
     top = freqs[(freqs["scope"] == "ALL") & ~freqs["is_place"]].head(n)
     # Every term with pinyin and English: the gloss passed in first, then the project's fallbacks (marked "(dict.)").
@@ -177,17 +175,15 @@ def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, nam
 @cached_figure
 def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, name: str, n: int = 8, ncols: int = 4, xlabel: str = "") -> Path:
     """One small bar chart per street (label -> frame with 'term' and the value column)."""
-    from helpers.stage5_report.bilingual import label as bilingual_label
-
     use_cjk_font()
     labels = list(frames)
     nrows = max(1, -(-len(labels) // ncols))
     # Wider panels than the Chinese alone needs: each term carries pinyin and a short English gloss.
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 2.6 * nrows), squeeze=False)
-    for ax, label in zip(axes.flat, labels):
-        top = frames[label].head(n)
-        barh(ax, [bilingual_label(t, max_english=18) for t in top["term"]], [round(v, 1) for v in top[value]], color="#8b1a1a")
-        ax.set_title(label, fontsize=10)
+    for ax, group in zip(axes.flat, labels):
+        top = frames[group].head(n)
+        barh(ax, [label(t, max_english=18) for t in top["term"]], [round(v, 1) for v in top[value]], color="#8b1a1a")
+        ax.set_title(group, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.set_xlabel(xlabel, fontsize=7)
     for ax in list(axes.flat)[len(labels) :]:
@@ -200,8 +196,6 @@ def small_multiples(frames: dict[str, pd.DataFrame], value: str, title: str, nam
 @cached_figure
 def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height: int = 500) -> Path:
     """A seeded word cloud (same PNG bytes on every build) in the CJK font."""
-    from wordcloud import WordCloud
-
     ordered = dict(sorted(frequencies.items(), key=lambda kv: (-kv[1], kv[0])))
     colour = lambda *args, random_state=None, **kwargs: CLOUD_COLOURS[random_state.randint(0, len(CLOUD_COLOURS) - 1)]  # noqa: E731
     cloud = WordCloud(
@@ -270,35 +264,6 @@ def heatmap(
     ax.set_ylabel(ylabel)
     fig.tight_layout()
     return save(fig, name)
-
-
-def similarity_dendrogram(similarity: pd.DataFrame, title: str, name: str) -> tuple[Path, list[str]]:
-    """Average-linkage dendrogram on 1 - cosine beside the similarity heatmap in leaf order; returns the order."""
-    from scipy.cluster.hierarchy import dendrogram, linkage
-    from scipy.spatial.distance import squareform
-
-    use_cjk_font()
-    distance = 1 - similarity.to_numpy(dtype=float)
-    np.fill_diagonal(distance, 0)
-    tree = linkage(squareform(np.clip(distance, 0, None), checks=False), method="average")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.42 * len(similarity) + 2), gridspec_kw={"width_ratios": [1, 1.6]})
-    leaves = dendrogram(tree, labels=list(similarity.index), orientation="left", ax=left, color_threshold=0, above_threshold_color="#8b1a1a")["ivl"]
-    left.set_xlabel("1 − cosine similarity")
-    left.spines[["top", "right"]].set_visible(False)
-    order = leaves[::-1]
-    ordered = similarity.loc[order, order]
-    image = right.imshow(ordered.to_numpy(dtype=float), cmap="Reds", vmin=0, vmax=max(0.01, float(np.nanmax(ordered.where(~np.eye(len(order), dtype=bool))))))
-    right.set_xticks(range(len(order)), order, rotation=45, ha="right")
-    right.set_yticks(range(len(order)), order)
-    for i in range(len(order)):
-        for j in range(len(order)):
-            if i != j:
-                cell = image.cmap(image.norm(float(ordered.iat[i, j])))
-                right.text(j, i, f"{ordered.iat[i, j]:.2f}", ha="center", va="center", fontsize=7, color=text_colour(cell))
-    fig.colorbar(image, ax=right, shrink=0.8)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    return save(fig, name), order
 
 
 def caveat(fig: plt.Figure, text: str = UNVERIFIED) -> None:

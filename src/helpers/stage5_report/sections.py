@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from helpers.base import paths, schema
 from helpers.base.chinese import sentences
+from helpers.base.outputs import FIGURE_INDEX
+from helpers.base.tables import read_table
+from helpers.stage1_load.places import gazetteer
 from helpers.stage3_framing.streets import supported_pairs
+from helpers.stage4_quantities import reported as figures_reported
+from helpers.stage5_report.bilingual import CEDICT_CREDIT, CONTEXT_NOTES, code_name, header, label, pinyin, translate
 from helpers.stage5_report.blocks import (
     MAX_ROWS,
     Section,
@@ -24,8 +31,6 @@ MAX_LEADS = 3  # meeting documents whose opening is quoted in the context sectio
 # ---------------------------------------------------------------- the sections, from the tables
 def load_tables() -> dict[str, pd.DataFrame]:
     """Every table the report reads (written by notebooks 01-04)."""
-    from helpers.base.tables import read_table
-
     names = [
         "documents",
         "segments",
@@ -51,15 +56,11 @@ def load_tables() -> dict[str, pd.DataFrame]:
 
 def street_label(street: str) -> str:
     """平湖 → 平湖 Pinghu; a non-street group (district-wide, outside, unknown) as it is; '' → (none)."""
-    from helpers.stage1_load.places import gazetteer
-
     return (gazetteer().label(street) or street) if street else "(none)"
 
 
 def pooled_profiles(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The street profiles of the pooled stratum (genre 'all')."""
-    from helpers.base import schema
-
     profiles = t.get("street_profiles", pd.DataFrame())
     if profiles.empty:
         return profiles
@@ -68,10 +69,6 @@ def pooled_profiles(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
     """Findings read from the tables of this run (escaped HTML); each says how sure it is."""
-    from collections import Counter
-
-    from helpers.base import schema
-
     docs, segs = t["documents"], t["segments"]
     accepted = docs[docs["rejected"].astype(str) != "True"]
     copies = accepted[accepted["duplicate_of"].astype(str) != ""]
@@ -309,10 +306,6 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
 
 def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
     """Top concepts, each street's distinctive terms with their test, word clouds of the streets with enough text."""
-    from helpers.base import schema
-    from helpers.base.outputs import FIGURE_INDEX
-    from helpers.stage5_report.bilingual import label
-
     s = Section("words", "2. Words")
     concepts = t.get("concept_frequencies", t["term_frequencies"].rename(columns={"term": "concept"}))
     top = concepts[(concepts["scope"] == "ALL") & (concepts["is_place"].astype(str) != "True")].head(10)
@@ -400,9 +393,6 @@ def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
 
 def framing_section(t: dict[str, pd.DataFrame]) -> Section:
     """Street heatmaps and intervals, profiles with evidence, slogans, similarity with support, KWIC."""
-    from helpers.base import schema
-    from helpers.stage5_report.bilingual import code_name
-
     s = Section("framing", "3. How the streets frame their practice")
     sf = t.get("street_framing", pd.DataFrame())
     pooled_rates = sf[(sf["genre"] == schema.ALL_GENRES) & (sf["kind"] == "frame")] if len(sf) else sf
@@ -575,11 +565,8 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
 
 def metrics_section(t: dict[str, pd.DataFrame]) -> Section:
     """Charts and the searchable table of figures with their sentences, captions built from the metrics table."""
-    from helpers.stage5_report.bilingual import label
-
     s = Section("metrics", "4. Reported figures")
     s.parts.append('<p class="caveat">Every figure below is as reported by the source, not verified.</p>')
-    from helpers.stage4_quantities import reported as figures_reported
 
     metrics = t.get("metrics", pd.DataFrame())
     charted = figures_reported.charted(metrics) if len(metrics) else metrics
@@ -654,8 +641,6 @@ def metrics_section(t: dict[str, pd.DataFrame]) -> Section:
 
 def methods_section(t: dict[str, pd.DataFrame]) -> Section:
     """Methods and caveats."""
-    from helpers.stage5_report.bilingual import CEDICT_CREDIT
-
     s = Section("methods", "5. Methods and caveats")
     docs, segs = t["documents"], t["segments"]
     speeches = segs[segs["genre"].isin(["speech excerpt", "speech"]) & (segs["street"].astype(str) != "")]
@@ -685,8 +670,6 @@ def methods_section(t: dict[str, pd.DataFrame]) -> Section:
 
 def glossary_section(gloss_frame: pd.DataFrame) -> Section:
     """The key Chinese terms with pinyin and English glosses."""
-    from helpers.stage5_report.bilingual import pinyin
-
     s = Section("glossary", "6. Glossary")
     frame = gloss_frame[["term", "english", "kind"]].copy()
     frame.insert(1, "pinyin", frame["term"].map(pinyin))
@@ -705,8 +688,6 @@ def glossary_section(gloss_frame: pd.DataFrame) -> Section:
 
 def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
     """Outlet, date, credits and notes of every document, one block each."""
-    from helpers.stage5_report.bilingual import translate
-
     s = Section("provenance", "7. Provenance of the documents")
     s.parts.append(
         "<p>Curated metadata from the corpus folder's manifest.csv where a document has a row; otherwise inferred "
@@ -732,7 +713,6 @@ def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
         "missing_metadata",
         "reason",
     ]
-    from helpers.stage5_report.bilingual import header
 
     documents = t["documents"]
     if len(documents) > MAX_ROWS:
@@ -757,15 +737,11 @@ def sentences_with(text: str, term: str) -> list[str]:
 
 def context_notes() -> pd.DataFrame:
     """The curated notes: term, title, note (general knowledge, never a fact about one seed)."""
-    from helpers.stage5_report.bilingual import CONTEXT_NOTES
-
     return pd.read_csv(CONTEXT_NOTES, encoding="utf-8", keep_default_na=False, dtype=str)
 
 
 def quote_html(sentence: str, doc: str) -> str:
     """A Chinese sentence with its curated translation (or '(not translated)') and its document."""
-    from helpers.stage5_report.bilingual import translate
-
     return (
         f'<blockquote><span class="zh" lang="zh">{h(sentence)}</span> <span class="note">({h(doc)})</span><br>'
         f'<span class="en">{h(translate(sentence))}</span></blockquote>'
@@ -810,7 +786,6 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
     notes = context_notes()
     texts = dict(zip(segs["segment_id"], segs["text"]))
     blocks = []
-    from helpers.stage5_report.bilingual import pinyin
 
     for note in notes.to_dict("records"):
         hits = segs[segs["text"].str.contains(note["term"], regex=False)]
@@ -860,8 +835,6 @@ def data_section() -> Section:
     )
     rows = []
     for path in files:
-        from helpers.base.tables import read_table
-
         n = len(read_table(path.stem))
         rows.append(f'<li>{csv_link(path.stem)} <span class="note">— {h(TABLE_NOTES.get(path.stem, ""))} ({n:,} rows)</span></li>')
     s.parts.append("<ul>" + "".join(rows) + "</ul>")
