@@ -42,8 +42,8 @@ unit: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests notebooks
+	$(VENV)/bin/ruff format --check src tests notebooks
 
 bench: $(STAMP)
 	$(PY) -m helpers.bench --sizes $(BENCH_SIZES)

@@ -248,7 +248,7 @@ def test_term_rate_by_hand():
     segments = pd.DataFrame({"segment_id": ["a", "b"], "street": ["平湖", ""]})
     counted = {"a": ["征拆", "征拆", "群众", "干部"], "b": ["群众", "服务", "社区", "党员"]}
     freqs = counting.term_frequencies(segments, counted).set_index(["scope", "term"])
-    assert freqs.loc[("ALL", "征拆"), "rate_per_10k"] == 2500
+    assert freqs.loc[(schema.WHOLE_CORPUS, "征拆"), "rate_per_10k"] == 2500
     assert freqs.loc[("平湖", "征拆"), "rate_per_10k"] == 5000 and freqs.loc[("平湖", "征拆"), "count"] == 2
 
 
@@ -260,5 +260,5 @@ def test_rate_grid_and_cloud_groups():
     grid = streets.rate_grid(table, CODES, "frame", "rate_per_1k", ["布吉", "平湖"])
     assert list(grid.index) == ["布吉", "平湖"] and list(grid.columns) == [c.name for c in frames]
     assert grid.loc["平湖", frames[0].name] == 2.0 and grid.loc["布吉", frames[1].name] == 3.0
-    freqs = pd.DataFrame({"scope": ["ALL", "平湖", "布吉"], "scope_tokens": [400, 150, 149]})
+    freqs = pd.DataFrame({"scope": [schema.WHOLE_CORPUS, "平湖", "布吉"], "scope_tokens": [400, 150, 149]})
     assert counting.cloud_groups(freqs, ["布吉", "平湖"]) == ["平湖"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.base import chinese
+from helpers.base import chinese, schema
 from helpers.stage2_words import counting
 
 
@@ -103,12 +103,12 @@ def test_term_frequencies_carry_the_concept_and_its_count():
     segments = pd.DataFrame({"segment_id": ["a", "b"], "street": ["平湖", "布吉"]})
     counted = {"a": ["党建", "党建引领", "党建引领", "临时党支部"], "b": ["党建", "支部", "群众"]}
     freqs = counting.term_frequencies(segments, counted)
-    row = freqs[(freqs["scope"] == "ALL") & (freqs["term"] == "党建引领")].iloc[0]
+    row = freqs[(freqs["scope"] == schema.WHOLE_CORPUS) & (freqs["term"] == "党建引领")].iloc[0]
     assert (row["concept"], row["count"], row["concept_count"]) == ("党建", 2, 4)
     concepts = counting.concept_frequencies(segments, counted)
-    top = concepts[concepts["scope"] == "ALL"].iloc[0]
+    top = concepts[concepts["scope"] == schema.WHOLE_CORPUS].iloc[0]
     assert (top["concept"], top["count"], top["terms"]) == ("党建", 4, "党建 2、党建引领 2")  # ties by term
-    assert concepts[(concepts["scope"] == "ALL") & (concepts["concept"] == "党支部")]["count"].item() == 2
+    assert concepts[(concepts["scope"] == schema.WHOLE_CORPUS) & (concepts["concept"] == "党支部")]["count"].item() == 2
 
 
 def test_officialese_stopwords_each_have_a_reason():

@@ -14,6 +14,7 @@ ARTICLE = "article"  # a signed or institutional article, commentary or web post
 WORK_REPORT = "work report"  # 工作报告 / 工作总结: an organisation's account of its year
 GENRES: tuple[str, ...] = (SPEECH, NEWS, FEATURE, ARTICLE, WORK_REPORT)
 ALL_GENRES = "all"  # the pooled row of a street (street_framing.csv, street_profiles.csv)
+WHOLE_CORPUS = "ALL"  # the whole-corpus scope of term_frequencies.csv and concept_frequencies.csv (streets follow)
 
 # How manifests and older builds spell genres: each alias maps to one genre above.
 GENRE_ALIASES: dict[str, str] = {
@@ -57,6 +58,16 @@ def normalise_genre(label: str) -> str:
     """The project genre for a manifest or inferred label ('speech excerpts' → 'speech'); unknown labels → article."""
     key = (label or "").strip().lower()
     return GENRE_ALIASES.get(key, ARTICLE if key else "")
+
+
+# ---------------------------------------------------------------- rates (one scale per table, named in its column)
+PER_CHARS = 1_000  # framing hits and reported figures per 1,000 characters (`rate_per_1k`)
+PER_TOKENS = 10_000  # terms per 10,000 tokens (`rate_per_10k`)
+
+
+def rate(count, size, per: int = PER_CHARS):
+    """count per `per` units of size (characters by default); an empty size counts as one so the rate is 0, not NaN."""
+    return per * count / max(size, 1) if not hasattr(size, "__len__") else per * count / size.clip(lower=1)
 
 
 # ---------------------------------------------------------------- comparison groups (street_framing.csv `group`)

@@ -12,12 +12,11 @@ import jieba.posseg
 import pandas as pd
 import stopwordsiso
 
-from helpers.base import engine, paths
+from helpers.base import engine, paths, schema
 from helpers.base.chinese import HAN_CHAR, codebook_terms, tokenizer, userdict_entries, userdict_terms
 from helpers.stage1_load.places import gazetteer
 
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
-GLOSSARY = paths.RESOURCES / "glossary.csv"
 CONCEPTS = paths.RESOURCES / "concepts.csv"
 TOKEN_CACHE = "tokens.sqlite"
 KEEP_SINGLE = {"党"}  # "the Party" on its own carries meaning; every other single character is left out
@@ -174,7 +173,7 @@ def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -
     as_concepts = {sid: [concept_of(t) for t in toks] for sid, toks in counted.items()}
     table = term_frequencies(segments, as_concepts).drop(columns=["concept", "concept_count"]).rename(columns={"term": "concept"})
     forms: dict[tuple[str, str], Counter] = {}
-    scopes = {"ALL": list(segments["segment_id"])}
+    scopes = {schema.WHOLE_CORPUS: list(segments["segment_id"])}
     for street in sorted(s for s in segments["street"].unique() if s):
         scopes[street] = list(segments.loc[segments["street"] == street, "segment_id"])
     for scope, ids in scopes.items():
@@ -190,7 +189,7 @@ def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -
 def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
     """term_frequencies.csv: per scope (ALL, then each street) the count, rate per 10,000 tokens, segments, and the
     term's concept with the concept's count in the scope (党建引领 → 党建, counted with 党建, 基层党建, 党建+)."""
-    scopes = {"ALL": list(segments["segment_id"])}
+    scopes = {schema.WHOLE_CORPUS: list(segments["segment_id"])}
     for street in sorted(s for s in segments["street"].unique() if s):
         scopes[street] = list(segments.loc[segments["street"] == street, "segment_id"])
     rows = []
@@ -204,7 +203,7 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
                     "scope": scope,
                     "term": term,
                     "count": count,
-                    "rate_per_10k": round(10_000 * count / total, 3),
+                    "rate_per_10k": round(schema.rate(count, total, schema.PER_TOKENS), 3),
                     "n_segments": spread[term],
                     "scope_tokens": total,
                     "is_place": term in PLACE_NAMES,
@@ -225,11 +224,5 @@ MIN_CLOUD_TOKENS = 150  # about one speech: below this a cloud shows only a hand
 
 def cloud_groups(freqs: pd.DataFrame, order: list[str], min_tokens: int = MIN_CLOUD_TOKENS) -> list[str]:
     """The groups (scopes of a frequency table) with enough counted tokens for a word cloud, in the order given."""
-    sizes = freqs[freqs["scope"] != "ALL"].groupby("scope")["scope_tokens"].first()
+    sizes = freqs[freqs["scope"] != schema.WHOLE_CORPUS].groupby("scope")["scope_tokens"].first()
     return [g for g in order if sizes.get(g, 0) >= min_tokens]
-
-
-def glossary() -> dict[str, str]:
-    """Chinese term -> English gloss, for the terms this project explains."""
-    frame = pd.read_csv(GLOSSARY, encoding="utf-8", keep_default_na=False)
-    return dict(zip(frame["term"], frame["english"]))

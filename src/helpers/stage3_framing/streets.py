@@ -98,7 +98,7 @@ def bootstrap_rates(hits: np.ndarray, chars: np.ndarray, seed: int, n_boot: int 
     out = np.empty((n_boot, hits.shape[1]))
     for first in range(0, n_boot, 100):  # blocks of 100 keep memory bounded for long texts
         weights = rng.multinomial(n, np.full(n, 1 / n), size=min(100, n_boot - first)).astype(float)
-        out[first : first + len(weights)] = 1000 * (weights @ hits) / np.maximum(weights @ chars, 1)[:, None]
+        out[first : first + len(weights)] = schema.PER_CHARS * (weights @ hits) / np.maximum(weights @ chars, 1)[:, None]
     return out
 
 
@@ -192,7 +192,7 @@ def street_tables(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code],
             ci_unit, unit_hits, unit_chars = resampling_units(sub, sub_counts)
             reps = bootstrap_rates(unit_hits, unit_chars, stable_seed(group, genre), n_boot)
             total_chars = int(sub["n_chars"].sum())
-            observed = 1000 * sub_counts.sum(axis=0) / max(total_chars, 1)
+            observed = schema.rate(sub_counts.sum(axis=0), total_chars)
             low, high = np.percentile(reps, [2.5, 97.5], axis=0)
             seg_ids = set(sub["segment_id"])
             common = {
@@ -317,7 +317,7 @@ def framing_by_document(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[
                     "hits": n,
                     "n_segments": doc.n_segments,
                     "n_chars": int(doc.n_chars),
-                    "rate_per_1k": round(1000 * n / max(doc.n_chars, 1), 3),
+                    "rate_per_1k": round(schema.rate(n, doc.n_chars), 3),
                 }
             )
     return pd.DataFrame(rows, columns=["doc_id", "group", "street", "scope", "genre", "kind", "code", "name", "hits", "n_segments", "n_chars", "rate_per_1k"])
@@ -521,7 +521,7 @@ def framing_by_year(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code
                     "hits": n,
                     "n_docs": int(size["n_docs"]),
                     "n_chars": int(size["n_chars"]),
-                    "rate_per_1k": round(1000 * n / max(size["n_chars"], 1), 3),
+                    "rate_per_1k": round(schema.rate(n, size["n_chars"]), 3),
                 }
             )
     return pd.DataFrame(rows)

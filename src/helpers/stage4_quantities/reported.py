@@ -214,10 +214,18 @@ def chinese_number(text: str) -> float:
     return float(cn2an.cn2an(text, "smart"))
 
 
-def parse_number(num: str) -> tuple[float, str | None]:
-    """(value, implied unit): percentages and fractions imply %, everything else no unit."""
+def adjacent_pair(num: str) -> tuple[float, float] | None:
+    """(low, high) for two consecutive digits read as an estimate (七八次: "seven or eight times"), else None."""
     if re.fullmatch(r"[一二三四五六七八九]{2}", num) and chinese_number(num[1]) - chinese_number(num[0]) == 1:
-        return chinese_number(num[0]), None  # 七八次: "seven or eight"; the high end is read in extract_figures
+        return chinese_number(num[0]), chinese_number(num[1])
+    return None
+
+
+def parse_number(num: str) -> tuple[float, str | None]:
+    """(value, implied unit): percentages and fractions imply %, everything else no unit; 七八 reads as its low end
+    (extract_figures keeps the high end)."""
+    if pair := adjacent_pair(num):
+        return pair[0], None
     if "分之" in num:
         denominator, numerator = num.split("分之")
         if denominator == "百":
@@ -351,10 +359,8 @@ def extract_figures(text: str) -> list[Figure]:
         unit = UNIT_ALIASES.get(unit, unit)
         if rhetorical_or_name(text, m, unit, value * multiplier):
             continue
-        high = None
-        pair = m.group("num")
-        if re.fullmatch(r"[一二三四五六七八九]{2}", pair) and chinese_number(pair[1]) - chinese_number(pair[0]) == 1:
-            high = chinese_number(pair[1]) * multiplier
+        pair = adjacent_pair(m.group("num"))
+        high = pair[1] * multiplier if pair else None
         if m.group("num2"):
             try:
                 high = parse_number(m.group("num2"))[0] * multiplier

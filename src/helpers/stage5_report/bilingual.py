@@ -101,6 +101,12 @@ def glossary_frame() -> pd.DataFrame:
     return frame
 
 
+def glossary() -> dict[str, str]:
+    """Chinese term -> English gloss, for the terms this project explains (the curated glossary only)."""
+    frame = glossary_frame()
+    return dict(zip(frame["term"], frame["english"]))
+
+
 @lru_cache(maxsize=1)
 def curated_pinyin() -> dict[str, str]:
     """Term -> pinyin written by a curator (only where pypinyin would read a heteronym wrongly)."""

@@ -23,7 +23,7 @@ from matplotlib import font_manager  # noqa: E402
 from PIL import Image  # noqa: E402
 from wordcloud import WordCloud
 
-from helpers.base import paths  # noqa: E402
+from helpers.base import paths, schema  # noqa: E402
 from helpers.stage5_report.bilingual import label, pinyin
 
 UNVERIFIED = "Figures as reported by the source, not verified."
@@ -162,7 +162,7 @@ def top_terms_chart(freqs: pd.DataFrame, gloss: dict[str, str], n: int = 25, nam
     """The corpus's most frequent content terms (places left out), glossed where a gloss exists."""
     use_cjk_font()
 
-    top = freqs[(freqs["scope"] == "ALL") & ~freqs["is_place"]].head(n)
+    top = freqs[(freqs["scope"] == schema.WHOLE_CORPUS) & ~freqs["is_place"]].head(n)
     # Every term with pinyin and English: the gloss passed in first, then the project's fallbacks (marked "(dict.)").
     labels = [f"{t} {pinyin(t)} · {gloss[t]}" if t in gloss else label(t) for t in top["term"]]
     fig, ax = plt.subplots(figsize=(8.5, 0.28 * n + 1))

@@ -134,7 +134,7 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
     if len(metrics):
         per_genre = metrics.groupby("genre").size()
         chars = segs.groupby("genre")["n_chars"].sum()
-        dense = (per_genre / chars.reindex(per_genre.index) * 1000).sort_values(ascending=False)
+        dense = schema.rate(per_genre, chars.reindex(per_genre.index)).sort_values(ascending=False)
         out.append(
             f"The documents report <b>{len(metrics)}</b> figures; they are densest in the "
             + ", ".join(f"{h(g)} genre ({v:.1f} per 1,000 characters)" for g, v in dense.head(2).items())
@@ -308,7 +308,7 @@ def words_section(t: dict[str, pd.DataFrame], gloss: dict[str, str]) -> Section:
     """Top concepts, each street's distinctive terms with their test, word clouds of the streets with enough text."""
     s = Section("words", "2. Words")
     concepts = t.get("concept_frequencies", t["term_frequencies"].rename(columns={"term": "concept"}))
-    top = concepts[(concepts["scope"] == "ALL") & (concepts["is_place"].astype(str) != "True")].head(10)
+    top = concepts[(concepts["scope"] == schema.WHOLE_CORPUS) & (concepts["is_place"].astype(str) != "True")].head(10)
     s.parts.append(
         "<p>Segmentation by jieba with a domain dictionary (its guessing of unknown words turned off, people's "
         "names taken out); stopwords-iso plus a project list of generic officialese removed; word forms of one "
