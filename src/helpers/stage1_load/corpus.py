@@ -16,7 +16,7 @@ import charset_normalizer
 import pandas as pd
 
 from helpers.base import schema
-from helpers.base.chinese import cjk_share, plausible_char
+from helpers.base.chinese import HAN_CHAR, cjk_share, plausible_char
 from helpers.stage1_load.places import gazetteer
 from helpers.stage1_load.segmentation import heading_of, infer_genre
 
@@ -30,7 +30,16 @@ HTML_SUFFIXES = (".html", ".htm")
 # Encodings a Chinese text file plausibly comes in; detection is restricted to these so that
 # a GBK file is never "detected" as, say, Korean cp949 and decoded into nonsense without an error.
 CANDIDATE_ENCODINGS = ["gb18030", "big5", "utf_16_le", "utf_16_be"]
+# Is a decoding real Chinese? Measured on the seeds: correctly decoded they are 65–88% ideographs, 100% of them
+# among the 3,500 common characters; the same bytes decoded with the wrong codec (GBK read as Big5, Big5 as GBK,
+# UTF-8 as GBK) keep 38–89% ideographs but only 34–49% common ones. So the common share decides (0.6 sits between),
+# and the ideograph share only rules out text that is hardly Chinese at all (a page of numbers and Latin).
 MIN_CJK_SHARE = 0.2
+MIN_COMMON_SHARE = 0.6
+# Any even-length byte string decodes as UTF-16, so a BOM-less UTF-16 reading must pass a stricter bar (GBK bytes read
+# as UTF-16 give 1–22% ideographs, 0–18% of them common).
+MIN_UTF16_CJK_SHARE = 0.3
+MIN_UTF16_COMMON_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class DecodeError(ValueError):
 
 def chinese_plausibility(text: str) -> float:
     """Share of ideographs that are common Chinese characters: high for real text, low for a wrong decoding."""
-    han = [c for c in text if "\u3400" <= c <= "\u9fff"]
+    han = HAN_CHAR.findall(text)
     return sum(plausible_char(c) for c in han) / len(han) if han else 0.0
 
 
@@ -79,7 +88,7 @@ def _try_utf16(data: bytes) -> tuple[str, str] | None:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        if cjk_share(text) >= 0.3 and chinese_plausibility(text) >= 0.8 and not re.search("[\x00-\x08\x0e-\x1f]", text):
+        if cjk_share(text) >= MIN_UTF16_CJK_SHARE and chinese_plausibility(text) >= MIN_UTF16_COMMON_SHARE and not re.search("[\x00-\x08\x0e-\x1f]", text):
             return text, name
     return None
 
@@ -107,7 +116,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if best is None:
         raise DecodeError("not decodable as UTF-8, UTF-16, GB18030/GBK or Big5")
     text = data.decode(best.encoding)  # strict: charset-normalizer only proposes, Python decides
-    if cjk_share(text) < MIN_CJK_SHARE or chinese_plausibility(text) < 0.6:
+    if cjk_share(text) < MIN_CJK_SHARE or chinese_plausibility(text) < MIN_COMMON_SHARE:
         raise DecodeError(
             f"not decodable as Chinese text (best guess {best.encoding} gives {cjk_share(text):.0%} "
             f"ideographs, {chinese_plausibility(text):.0%} of them common)"
@@ -228,6 +237,8 @@ def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
 SOURCE = re.compile(r"来源[:：]\s*([^\s]+)")
 OUTLET_FROM_CREDIT = re.compile(r"^(.{2,10}?)(记者|通讯员)")
+# A Simplified text has almost no characters OpenCC changes (0% in the four Simplified seeds); a Traditional
+# text has a third (004: 34%). 5% calls a text Traditional and leaves room for a Simplified text quoting variants.
 TRADITIONAL_SHARE = 0.05
 
 
