@@ -1,5 +1,6 @@
-"""Every notebook executed with nbconvert, as CI and analysts run them: on the seeds, twice (the builds must be
-byte-identical), and on a hostile corpus without a manifest (nothing it contains may reach HTML live)."""
+"""Every notebook executed by the runner `make report` uses (helpers.run_notebooks), as CI and analysts run them: on
+the seeds, twice (the builds must be byte-identical), and on a hostile corpus without a manifest (nothing it contains
+may reach HTML live)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,10 @@ from helpers.base import paths
 pytestmark = pytest.mark.slow  # whole pipelines: `make test` runs them, `make unit` does not
 
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-JUPYTER = Path(sys.executable).with_name("jupyter")
 
 
-def run_pipeline(corpus: Path, out: Path) -> dict[str, subprocess.CompletedProcess]:
-    """Execute every notebook in order into out/ (tables, figures, HTML); stop at the first failure."""
+def run_pipeline(corpus: Path, out: Path) -> subprocess.CompletedProcess:
+    """Execute every notebook in order into out/ (tables, figures, HTML) with the runner; it stops at the first failure."""
     env = {
         **os.environ,
         "CORPUS": str(corpus),
@@ -29,18 +29,13 @@ def run_pipeline(corpus: Path, out: Path) -> dict[str, subprocess.CompletedProce
         "PYTHONHASHSEED": "0",
         "MPLBACKEND": "Agg",
     }
-    results = {}
-    for notebook in NOTEBOOKS:
-        results[notebook.name] = proc = subprocess.run(
-            [str(JUPYTER), "nbconvert", "--to", "html", "--execute", "--log-level=WARN", "--output-dir", str(out / "build" / "notebooks"), str(notebook)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if proc.returncode:
-            break
-    return results
+    command = [sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *map(str, NOTEBOOKS)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, cwd=paths.ROOT)
+
+
+def failure(proc: subprocess.CompletedProcess) -> str:
+    """What the runner said, for an assertion message."""
+    return (proc.stdout[-2000:] + proc.stderr[-3000:]).strip()
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -56,10 +51,9 @@ def seeds_build(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.mark.parametrize("notebook", [n.name for n in NOTEBOOKS])
 def test_notebook_executes(seeds_build, notebook):
-    _, results = seeds_build
-    assert notebook in results, "an earlier notebook failed"
-    proc = results[notebook]
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    out, proc = seeds_build
+    assert proc.returncode == 0, failure(proc)
+    assert (out / "build" / "notebooks" / notebook.replace(".ipynb", ".html")).exists()
 
 
 def test_tables_are_written_with_bom(seeds_build):
@@ -69,10 +63,10 @@ def test_tables_are_written_with_bom(seeds_build):
 
 
 def test_two_builds_are_byte_identical(seeds_build, tmp_path):
-    first, results = seeds_build
-    assert all(p.returncode == 0 for p in results.values())
+    first, proc = seeds_build
+    assert proc.returncode == 0, failure(proc)
     second = run_pipeline(paths.ROOT / "seeds", tmp_path)
-    assert all(p.returncode == 0 for p in second.values())
+    assert second.returncode == 0, failure(second)
     for folder in ("build/tables", "figures"):
         assert digests(first / folder) == digests(tmp_path / folder), folder
 
@@ -102,10 +96,8 @@ def hostile_build(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def test_a_new_corpus_without_manifest_builds(hostile_build):
-    out, results = hostile_build
-    for name, proc in results.items():
-        assert proc.returncode == 0, f"{name}: {proc.stderr[-3000:]}"
-    assert len(results) == len(NOTEBOOKS)
+    out, proc = hostile_build
+    assert proc.returncode == 0, failure(proc)
     documents = (out / "build" / "tables" / "documents.csv").read_text(encoding="utf-8-sig")
     assert "empty.txt" in documents and "picture.txt" in documents and "2021-03-05" in documents
     report = (out / "build" / "report.html").read_text(encoding="utf-8")
@@ -113,8 +105,8 @@ def test_a_new_corpus_without_manifest_builds(hostile_build):
 
 
 def test_corpus_text_never_reaches_html_live(hostile_build):
-    out, results = hostile_build
-    assert all(p.returncode == 0 for p in results.values())
+    out, proc = hostile_build
+    assert proc.returncode == 0, failure(proc)
     pages = [out / "build" / "report.html", *sorted((out / "build" / "notebooks").glob("*.html"))]
     assert len(pages) == 1 + len(NOTEBOOKS)
     segments = (out / "build" / "tables" / "segments.csv").read_text(encoding="utf-8-sig")
@@ -143,8 +135,8 @@ def test_a_second_corpus_in_the_same_build_keeps_nothing_of_the_first(tmp_path):
     (one_doc / seed.name).write_bytes(seed.read_bytes())
     reused, fresh = tmp_path / "reused", tmp_path / "fresh"
     for corpus, out in ((paths.ROOT / "seeds", reused), (one_doc, reused), (one_doc, fresh)):
-        results = run_pipeline(corpus, out)
-        assert all(p.returncode == 0 for p in results.values()), [p.stderr[-2000:] for p in results.values() if p.returncode]
+        proc = run_pipeline(corpus, out)
+        assert proc.returncode == 0, failure(proc)
     for folder in ("build/tables", "figures"):
         assert digests(reused / folder) == digests(fresh / folder), folder
     report = (reused / "build" / "report.html").read_text(encoding="utf-8")
@@ -154,8 +146,8 @@ def test_a_second_corpus_in_the_same_build_keeps_nothing_of_the_first(tmp_path):
 def test_an_empty_corpus_folder_builds_a_report_that_says_so(tmp_path):
     empty = tmp_path / "empty_corpus"
     empty.mkdir()
-    results = run_pipeline(empty, tmp_path / "out")
-    assert all(p.returncode == 0 for p in results.values()), [p.stderr[-2000:] for p in results.values() if p.returncode]
+    proc = run_pipeline(empty, tmp_path / "out")
+    assert proc.returncode == 0, failure(proc)
     report = (tmp_path / "out" / "build" / "report.html").read_text(encoding="utf-8")
     assert "<b>0</b> documents" in report and "No figure:" in report
     index = (tmp_path / "out" / "build" / "tables" / "figure_index.csv").read_text(encoding="utf-8-sig")
