@@ -229,7 +229,7 @@ def build_info(folder: Path | None = None) -> BuildInfo:
 def font_face(text: str) -> str:
     """An @font-face rule with Noto Sans SC cut down to the characters the report uses (WOFF, base64)."""
     chars = "".join(sorted({c for c in text if ord(c) > 0x2E7F}))
-    key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:16]
+    key = hashlib.sha256(("woff:" + chars).encode("utf-8")).hexdigest()[:16]  # "woff:": subsets cached before the flavor was applied were OpenType
     cached = paths.CACHE / f"font-{key}.woff"
     if not cached.exists():
         options = subset.Options()
@@ -239,6 +239,7 @@ def font_face(text: str) -> str:
         subsetter.populate(text=chars)
         subsetter.subset(font)
         buffer = io.BytesIO()
+        font.flavor = options.flavor  # Options.flavor alone is ignored by TTFont.save: without this the bytes are OpenType, not WOFF
         font.save(buffer)
         paths.CACHE.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(buffer.getvalue())
