@@ -12,7 +12,7 @@ import pytest
 
 from helpers.base import outputs, paths, schema
 from helpers.base.tables import read_table, write_table
-from helpers.stage1_load import cleaning, segmentation
+from helpers.stage1_load import cleaning, corpus, segmentation
 from helpers.stage1_load.places import Attribution
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook, streets
@@ -510,3 +510,30 @@ def test_start_run_and_finish_record_this_runs_figures(tmp_path, monkeypatch):
     assert again["figure"].tolist() == ["metrics_rates"]
     assert outputs.figure_status(again, "metrics_rates") == (False, "not drawn")
     assert outputs.registered("02_words", "wordcloud_平湖") and not outputs.registered("02_words", "metrics_rates")
+
+
+# ---------------------------------------------------------------- saved web pages (documents.csv reads .html too)
+PAGE = (
+    "<html><head><title> 南湾街道：党建引领\n 基层治理 </title><style>p{color:red}</style></head><body>"
+    '<div class="nav">首页 | 新闻</div><p>南湾街道着力提升基层党建精细化水平。</p><script>var s="征拆";</script>\n\n'
+    "<p>社区党委&amp;居委会<br>共建共治</p></body></html>"
+)
+
+
+def test_html_text_keeps_the_visible_text_title_first():
+    # the title's white space collapsed, then one block per line with blank lines between blocks (<br> a single line
+    # break), the script and style dropped, entities decoded; page furniture (首页 | 新闻) is cleaning's job
+    assert corpus.html_text(PAGE) == "南湾街道：党建引领 基层治理\n\n首页 | 新闻\n\n南湾街道着力提升基层党建精细化水平。\n\n社区党委&居委会\n共建共治\n"
+
+
+def test_load_corpus_reads_web_pages_and_rejects_empty_ones(tmp_path):
+    (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "blank.htm").write_text("<html><script>var s = 1;</script></html>", encoding="utf-8")
+    loaded = corpus.load_corpus(tmp_path)
+    assert [(d.doc_id, d.text.splitlines()[0]) for d in loaded.documents] == [("page", "南湾街道：党建引领 基层治理")]
+    assert [(r.file, r.reason) for r in loaded.rejected] == [("blank.htm", "web page with no visible text")]
+
+
+def test_glossary_maps_terms_to_english():
+    gloss = counting.glossary()
+    assert gloss["党建"] == "party building" and all(term and english for term, english in gloss.items())
