@@ -30,12 +30,13 @@ def seed_tables() -> dict[str, pd.DataFrame]:
     hits = codebook.coded_segments(segments, CODES)
     framing, profiles = streets.street_tables(segments, hits, CODES, n_boot=200)
     tokens = counting.tokenize_segments(segments)
-    keyness, _ = streets.keyness(segments, tokens, counting.is_compared_token)
+    keyness, keyness_summary = streets.keyness(segments, tokens, counting.is_compared_token)
     return {
         "segments": segments,
         "street_framing": framing,
         "street_profiles": profiles,
         "keyness": keyness,
+        "keyness_summary": keyness_summary,
         "term_frequencies": counting.term_frequencies(segments, counting.content_tokens(tokens)),
         "metrics": reported.metrics_table(segments[segments["doc_id"].str.startswith("000")]),  # the figures pin reads 000
     }
@@ -94,6 +95,10 @@ def test_pinned_keyness_score_pinghu_fangwu(seed_tables):
     assert (row["sentences"], row["group_sentences"], row["sentences_rest"], row["rest_sentences"]) == (4, 8, 0, 242)
     assert row["p_value"] == pytest.approx(math.comb(8, 4) / math.comb(250, 4), rel=1e-3)
     assert row["log_ratio"] == round(math.log(243), 4)
+    # Benjamini–Hochberg: 房屋 has the smallest p of the terms tested for 平湖 (治水提质 is next, 1.5e-5), so its q is
+    # p × m / 1 with m the number of terms tested (keyness_summary) — far below 5%: distinctive
+    tested = one(seed_tables["keyness_summary"], genre=schema.ALL_GENRES, group="平湖")["terms_tested"]
+    assert row["q_value"] == pytest.approx(row["p_value"] * tested, rel=1e-3) and row["q_value"] > 100 * row["p_value"]
     assert row["distinctive"] and row["q_value"] <= streets.FDR
 
 
