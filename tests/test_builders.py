@@ -466,17 +466,6 @@ def test_log_frame_and_step_summary_by_hand():
     assert len(summary) == 3 and summary["edits"].sum() == len(log)
 
 
-def test_step_summary_of_a_real_cleaning_adds_up():
-    from conftest import seed_text
-
-    clean, rows = cleaning.clean_text("002", seed_text("002"))
-    summary = cleaning.step_summary(cleaning.log_frame({"002": (clean, rows)}))
-    assert summary["edits"].sum() == len(rows)
-    assert summary["chars_removed"].sum() == sum(r["chars_removed"] for r in rows)
-    # seed 002 prints one paragraph three times: one duplicates edit holding two copies (see test_report)
-    assert cell(summary, step="duplicates")[["edits", "copies_removed"]].tolist() == [1, 2]
-
-
 # ---------------------------------------------------------------- figure_index.csv: every run starts clean
 def test_start_run_and_finish_record_this_runs_figures(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "TABLES", tmp_path / "build" / "tables")
