@@ -16,6 +16,7 @@ from helpers.stage1_load import cleaning, corpus, segmentation
 from helpers.stage1_load.places import Attribution
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook, streets
+from helpers.stage5_report import bilingual
 
 CODES = codebook.load_codebook()
 KIND = {c.code: c.kind for c in CODES}
@@ -524,5 +525,5 @@ def test_load_corpus_reads_web_pages_and_rejects_empty_ones(tmp_path):
 
 
 def test_glossary_maps_terms_to_english():
-    gloss = counting.glossary()
+    gloss = bilingual.glossary()
     assert gloss["党建"] == "party building" and all(term and english for term, english in gloss.items())
