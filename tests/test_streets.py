@@ -164,7 +164,7 @@ def test_copies_are_kept_as_rows_and_not_counted(tmp_path):
 
 def test_seed_street_rates_and_intervals_by_hand(seeds):
     sf = seeds["street_framing"]
-    # 平湖's speech in 000: 417 non-space characters; battle terms 攻坚/硬仗/打赢… counted 9 times in framing_evidence
+    # 平湖's speech in 000: 417 non-space characters; battle terms 攻坚/硬仗/打赢… counted 5 times in framing_evidence (test_seed_pins checks them by hand)
     row = sf.query("group == '平湖' and genre == 'speech' and code == 'battle'").iloc[0]
     evidence = seeds["hits"].merge(seeds["segments"][["segment_id", "genre"]], on="segment_id")
     n = int(((evidence["street"] == "平湖") & (evidence["genre"] == schema.SPEECH) & (evidence["code"] == "battle")).sum())

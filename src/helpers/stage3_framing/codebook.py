@@ -41,10 +41,6 @@ class Code:
         """Literal terms and outcome terms, longest first (computed once per code)."""
         return _all_terms(self.code, tuple(self.terms), tuple(self.outcome_terms))
 
-    def regex(self) -> re.Pattern[str]:
-        """One alternation of all terms (longest first) and patterns."""
-        return re.compile("|".join([re.escape(t) for t in self.all_terms()] + list(self.patterns)))
-
     def exclusion(self) -> re.Pattern[str] | None:
         """One alternation of the contexts that cancel a hit of this code, or None (compiled once per code)."""
         return _exclusion(tuple(self.exclude))
