@@ -70,3 +70,20 @@ def test_cedict_read_back_from_the_build_cache_equals_a_fresh_parse(tmp_path, mo
         assert bilingual.dictionary_gloss("群众")  # a common word still has its senses
     finally:
         bilingual._cedict.cache_clear()
+
+
+@pytest.mark.slow
+def test_fast_per_text_tasks_give_the_same_results_in_a_process_pool(monkeypatch):
+    from helpers.base import engine
+    from helpers.stage4_quantities import reported
+
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    paragraphs = [p.strip() for seed in SEEDS for p in seed.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    figures = [(f"s{i}", p, "", "in") for i, p in enumerate(paragraphs)]
+    for func, items, star in (
+        (counting.names_in_text, paragraphs, False),
+        (codebook.segment_hits, paragraphs, False),
+        (reported.segment_figures, figures, True),
+    ):
+        runs = [engine.map_documents(func, items, stage="fast", engine=name, star=star, cache=False, serial_below=0) for name in ("serial", "local")]
+        assert runs[0] == runs[1] and any(runs[0])
