@@ -5,9 +5,11 @@ from __future__ import annotations
 import jieba.posseg
 import pytest
 
-from helpers.base import chinese, paths
+from helpers.base import chinese, engine, paths
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook
+from helpers.stage4_quantities import reported
+from helpers.stage5_report import bilingual
 
 SEEDS = sorted((paths.ROOT / "seeds").glob("*.txt"))
 
@@ -58,8 +60,6 @@ def test_lazy_token_boundaries_keep_windows_line_ends_and_latin_runs_whole():
 
 
 def test_cedict_read_back_from_the_build_cache_equals_a_fresh_parse(tmp_path, monkeypatch):
-    from helpers.stage5_report import bilingual
-
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     bilingual._cedict.cache_clear()
     try:
@@ -74,9 +74,6 @@ def test_cedict_read_back_from_the_build_cache_equals_a_fresh_parse(tmp_path, mo
 
 @pytest.mark.slow
 def test_fast_per_text_tasks_give_the_same_results_in_a_process_pool(monkeypatch):
-    from helpers.base import engine
-    from helpers.stage4_quantities import reported
-
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     paragraphs = [p.strip() for seed in SEEDS for p in seed.read_text(encoding="utf-8").split("\n\n") if p.strip()]
     figures = [(f"s{i}", p, "", "in") for i, p in enumerate(paragraphs)]
