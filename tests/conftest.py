@@ -6,6 +6,8 @@ imported (helpers.base.paths reads them once), so no test leaves a jieba cache o
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,3 +37,33 @@ def run_step(function, text: str) -> str:
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS
+
+
+# ---------------------------------------------------------------- whole builds (slow tests share one seeds build)
+NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_pipeline(corpus: Path, out: Path) -> subprocess.CompletedProcess:
+    """Execute every notebook in order into out/ (tables, figures, HTML) with the runner; it stops at the first failure."""
+    env = {
+        **os.environ,
+        "CORPUS": str(corpus),
+        "BUILD_DIR": str(out / "build"),
+        "FIGURES_DIR": str(out / "figures"),
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+    }
+    command = [sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *map(str, NOTEBOOKS)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, cwd=paths.ROOT)
+
+
+def failure(proc: subprocess.CompletedProcess) -> str:
+    """What the runner said, for an assertion message."""
+    return (proc.stdout[-2000:] + proc.stderr[-3000:]).strip()
+
+
+@pytest.fixture(scope="session")
+def seeds_build(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One build of the seeds through the runner, shared by every slow test that reads it."""
+    out = tmp_path_factory.mktemp("seeds_build")
+    return out, run_pipeline(paths.ROOT / "seeds", out)

@@ -128,3 +128,12 @@ def test_compared_tokens_leave_out_places_and_stopwords():
     assert counting.is_compared_token("征拆") and counting.is_compared_token("临时党支部")
     assert not counting.is_compared_token("平湖街道") and not counting.is_compared_token("龙岗区") and not counting.is_compared_token("南湾")
     assert not counting.is_compared_token("工作")  # officialese stopword
+
+
+def test_places_and_dictionary_words_are_not_taken_for_names():
+    # jieba's dictionary tags 龙岗, 高素质 and 向心力 as nr, and its HMM reads 黄阁(坑社区) and 龙腾(三路) as names:
+    # none of them is a person, so none is masked out of the counts. The speaker's name stays a name.
+    text = "龙岗区委组织部召开会议，打造高素质干部队伍，增强向心力。8.舞动君悦(黄阁坑社区君悦华庭花园)。龙腾三路至龙岗大道段。坪地街道党工委书记张鹏发言。"
+    names = counting.names_in_text(text)
+    assert names == ["张鹏"], names
+    assert not counting.is_person_name("龙岗") and counting.is_person_name("张鹏", "发言")

@@ -5,48 +5,20 @@ may reach HTML live)."""
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from helpers.base import paths
 
+from conftest import NOTEBOOKS, failure, run_pipeline
+
 pytestmark = pytest.mark.slow  # whole pipelines: `make test` runs them, `make unit` does not
-
-NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-
-
-def run_pipeline(corpus: Path, out: Path) -> subprocess.CompletedProcess:
-    """Execute every notebook in order into out/ (tables, figures, HTML) with the runner; it stops at the first failure."""
-    env = {
-        **os.environ,
-        "CORPUS": str(corpus),
-        "BUILD_DIR": str(out / "build"),
-        "FIGURES_DIR": str(out / "figures"),
-        "PYTHONHASHSEED": "0",
-        "MPLBACKEND": "Agg",
-    }
-    command = [sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *map(str, NOTEBOOKS)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, cwd=paths.ROOT)
-
-
-def failure(proc: subprocess.CompletedProcess) -> str:
-    """What the runner said, for an assertion message."""
-    return (proc.stdout[-2000:] + proc.stderr[-3000:]).strip()
 
 
 def digests(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under folder, by relative path."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="session")
-def seeds_build(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("seeds_build")
-    return out, run_pipeline(paths.ROOT / "seeds", out)
 
 
 @pytest.mark.parametrize("notebook", [n.name for n in NOTEBOOKS])

@@ -13,7 +13,7 @@ from helpers.base import paths
 from helpers.stage1_load import cleaning
 from helpers.stage5_report import bilingual, blocks, sections
 
-from conftest import seed_text
+from conftest import failure, seed_text
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 LIVE = ["<script>alert", "<img src=x"]
@@ -230,12 +230,9 @@ def test_cleaning_story_counts_from_the_summary():
 
 # ---------------------------------------------------------------- a real build: links and headers
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    from test_notebooks import run_pipeline
-
-    out = tmp_path_factory.mktemp("report_build")
-    results = run_pipeline(paths.ROOT / "seeds", out)
-    assert all(p.returncode == 0 for p in results.values()), [p.stderr[-2000:] for p in results.values() if p.returncode]
+def built(seeds_build) -> Path:
+    out, proc = seeds_build
+    assert proc.returncode == 0, failure(proc)
     return out / "build" / "report.html"
 
 

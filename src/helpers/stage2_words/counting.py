@@ -13,7 +13,7 @@ import pandas as pd
 import stopwordsiso
 
 from helpers.base import engine, paths, schema
-from helpers.base.chinese import HAN_CHAR, codebook_terms, tokenizer, userdict_entries, userdict_terms
+from helpers.base.chinese import HAN_CHAR, codebook_terms, jieba_entries, tokenizer, userdict_entries, userdict_terms
 from helpers.stage1_load.places import gazetteer
 
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
@@ -85,6 +85,17 @@ def _name_tagger() -> tuple[jieba.posseg.POSTokenizer, frozenset[str]]:
     return SurnameGatedTagger(tokenizer()), frozenset(userdict_terms()) | frozenset(codebook_terms())
 
 
+# A word jieba's own dictionary lists is not a new person's name even when tagged nr there: those entries are
+# mostly common words and places the dictionary mis-tags (龙岗, 高素质, 高水平, 向心力). A word followed by a
+# place or organisation suffix names that place (李朗社区, 黄阁坑社区, 龙腾三路, 欧景花园, 李朗股份合作公司).
+PLACE_AFTER = re.compile(r"^[一二三四五六七八九十\d]*(社区|街道|村|路|街|区|镇|河|山|湖|坑|花园|小区|片区|大道|股份|公司)")
+
+
+def is_person_name(word: str, following: str = "") -> bool:
+    """Whether a tagger's nr guess is a person: not a place, not a dictionary word, not followed by a place suffix."""
+    return word not in PLACE_NAMES and word not in jieba_entries() and not PLACE_AFTER.match(following)
+
+
 def names_in_text(text: str) -> list[str]:
     """People's names in one text: jieba's HMM guesses tagged 'nr' that start with a common surname (the per-text
     task the engine runs in its pool and caches).
@@ -99,8 +110,9 @@ def names_in_text(text: str) -> list[str]:
             continue
         after = [w for w, _ in pairs[i + 1 : i + 3]]
         if len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN_CHAR.match(after[0]) and (len(after) == 1 or not HAN_CHAR.match(after[1])):
-            word += after[0]
-        names.append(word)
+            word, after = word + after[0], after[1:]
+        if is_person_name(word, "".join(after)):
+            names.append(word)
     return sorted(set(names))
 
 
