@@ -38,7 +38,7 @@ def parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
     """The table with text column names and each column of one type (Parquet requires it): a column mixing text with
     numbers or booleans becomes text, missing values stay missing."""
     out = df.rename(columns=str)  # copy-on-write: columns are copied only where replaced below
-    for column in out.select_dtypes(include="object").columns:
+    for column in [c for c in out.columns if pd.api.types.is_object_dtype(out[c])]:  # text columns have one type
         values = out[column]
         kinds = set(values.dropna().map(type))
         if len(kinds) > 1:
