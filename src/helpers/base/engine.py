@@ -20,6 +20,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -345,6 +346,7 @@ def map_documents(
     the resources: its results are cached under (stage, code version of `code` or func's module, item content).
     The local engine runs fewer than serial_below characters of uncached work in this process.
     """
+    started = time.perf_counter()
     items = list(items)
     name = engine_name(engine)
     modules = list(code) if code else [sys.modules[func.__module__]]
@@ -374,4 +376,11 @@ def map_documents(
         if store:
             store.close()
     known.update(computed)
+    report_stage(stage, len(items), len(work), time.perf_counter() - started)
     return [known[key] for key in keys]
+
+
+def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> None:
+    """One line per stage on stderr when bars are text (`make report` echoes it to the terminal, a cached stage too)."""
+    if os.environ.get("ENGINE_PROGRESS", "").strip().lower() == "text":
+        print(f"    {stage}: {n_items:,} items ({n_items - n_computed:,} cached) in {seconds:.1f} s", file=sys.stderr, flush=True)
