@@ -35,9 +35,9 @@ from helpers.base import paths  # noqa: E402
 
 SLOW_CELL_SECONDS = 2.0  # cells at least this slow are listed under their notebook's time
 KERNEL_STARTUP_SECONDS = 300  # a kernel starting on a loaded machine may take long; a dead one still fails
-# A warm kernel imports its notebook's modules while the previous notebook runs: it saves ~3 s per notebook, which is
-# most of a warm run on a small corpus (the seeds: 70 KB), but holds ~250 MB beside the running notebook's peak. On a
-# corpus above this size the notebooks take minutes and memory matters more: the next kernel starts, but bare (~50 MB).
+# A warm kernel starts and imports its notebook's modules while the previous notebook runs: it saves ~3 s per notebook,
+# which is most of a warm run on a small corpus (the seeds: 70 KB), but holds ~250 MB beside the running notebook's
+# peak. On a corpus above this size the notebooks take minutes and memory matters more: each kernel starts in turn.
 WARM_IMPORTS_BELOW_BYTES = 1_000_000
 
 
@@ -203,16 +203,20 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
     size = corpus_bytes(paths.CORPUS)
     loop, exporter = asyncio.get_running_loop(), HTMLExporter()
     exports: list[asyncio.Future] = []
+    stopping: list[asyncio.Future] = []
     writer = ThreadPoolExecutor(max_workers=1)  # one export at a time, beside the next notebook's run
+    ahead = size < WARM_IMPORTS_BELOW_BYTES  # a large corpus: each kernel starts when its notebook does
+
+    def launch(j: int, sockets: Path) -> asyncio.Future:
+        return asyncio.ensure_future(start_kernel(notebooks[j], warm_modules(books[j], size), sockets))
+
     with tempfile.TemporaryDirectory(prefix="kernels-") as sockets:
-        upcoming = asyncio.ensure_future(start_kernel(notebooks[0], warm_modules(books[0], size), Path(sockets))) if notebooks else None
+        upcoming = launch(0, Path(sockets)) if notebooks else None
         try:
             for i, (path, nb) in enumerate(zip(notebooks, books)):
                 start = time.perf_counter()
-                km = await upcoming
-                upcoming = (
-                    asyncio.ensure_future(start_kernel(notebooks[i + 1], warm_modules(books[i + 1], size), Path(sockets))) if i + 1 < len(notebooks) else None
-                )
+                km = await (upcoming or launch(i, Path(sockets)))
+                upcoming = launch(i + 1, Path(sockets)) if ahead and i + 1 < len(notebooks) else None
                 try:
                     cells = await execute(nb, path, km)
                 except StageFailed:
@@ -220,14 +224,13 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
                     write_html(nb, path, html_dir, exporter)
                     raise
                 finally:
-                    stopping = asyncio.ensure_future(stop_kernel(km))
+                    stopping.append(asyncio.ensure_future(stop_kernel(km)))  # the next notebook need not wait for it
                 report_times(path, time.perf_counter() - start, cells)
                 exports.append(loop.run_in_executor(writer, write_html, nb, path, html_dir, exporter))
-                await stopping
         finally:
             if upcoming is not None:
                 await stop_kernel(await upcoming)
-            await asyncio.gather(*exports)
+            await asyncio.gather(*stopping, *exports)
             writer.shutdown()
 
 
