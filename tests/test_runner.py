@@ -93,14 +93,16 @@ def test_data_section_links_parquet_copies(monkeypatch):
     assert "runner_small.parquet" not in html and 'href="tables/runner_small.csv"' in html
 
 
-def test_cedict_index_is_read_back_from_the_cache():
-    bilingual._cedict.cache_clear()
-    first = bilingual._cedict()
-    assert list(paths.CACHE.glob("cedict-*.pickle")), "the parsed index is kept in build/cache"
-    bilingual._cedict.cache_clear()
-    assert bilingual._cedict() == first
-    # 电脑 is in CC-CEDICT (checked in the wheel's file): the cached index glosses it as the parsed one does
-    assert bilingual.dictionary_gloss("电脑") == "computer"
+def test_cedict_lookups_come_from_the_cached_table():
+    bilingual._cedict_db.cache_clear()
+    assert bilingual.dictionary_gloss("电脑") == "computer"  # in CC-CEDICT (checked in the wheel's file)
+    assert list(paths.CACHE.glob("cedict-*.sqlite")), "the dictionary is kept in build/cache as a table"
+    # 行 has several readings (háng, xíng...): every entry is kept, in the file's order
+    entries = bilingual.cedict_entries("行")
+    assert len(entries) >= 2 and {p.split()[0].rstrip("12345") for p, _ in entries} >= {"hang", "xing"}
+    bilingual._cedict_db.cache_clear()
+    assert bilingual.cedict_entries("行") == entries, "read back from the table, not parsed again"
+    assert bilingual.cedict_entries("不是一个词") == ()
 
 
 def test_font_subset_is_reused_for_the_same_characters(monkeypatch):

@@ -37,10 +37,9 @@ DEFAULT_CACHE = "documents.sqlite"
 # characters a second (make bench); a stage that is faster per character passes a larger serial_below.
 SERIAL_BELOW_CHARS = 300_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
-# Idle pool workers exit after this many seconds: each holds ~250-320 MB (pandas, jieba and its dictionaries), which
-# would otherwise sit beside the notebook's own peak (charts, reports) long after the per-document stage ended. Stages
-# that follow each other (person names, then jieba) reuse the pool; a later one pays ~3 s to start it again.
-IDLE_WORKER_SECONDS = 10
+# Pool workers exit when their stage ends: each holds ~250-320 MB (pandas, jieba and that stage's dictionaries) that
+# would otherwise sit beside the notebook's own later peak (charts, reports), and the next stage needs other
+# resources anyway. Starting a worker costs ~2 s of CPU, small beside a stage that is worth a pool (SERIAL_BELOW_CHARS).
 
 
 def engine_name(engine: str | None = None) -> str:
@@ -250,7 +249,7 @@ def _local(func: Callable, items: list, star: bool, bar) -> list:
     """Every core with one process fewer: n_workers() - 1 loky workers take chunks from the front while this process
     works through chunks from the back. A worker holds ~250 MB (pandas, jieba and its dictionaries) that this process
     mostly holds already, so the pool's share of the peak drops by one worker and the results are the same. The workers
-    survive between calls (each loads jieba and the dictionaries once) until idle for IDLE_WORKER_SECONDS."""
+    exit when the stage ends (see the note at the top of this module)."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
     from joblib.externals.loky import get_reusable_executor
@@ -258,7 +257,7 @@ def _local(func: Callable, items: list, star: bool, bar) -> list:
     workers = n_workers()
     chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
     done: list[list | None] = [None] * len(chunks)
-    executor = get_reusable_executor(max_workers=workers - 1, timeout=IDLE_WORKER_SECONDS) if workers > 1 else None
+    executor = get_reusable_executor(max_workers=workers - 1) if workers > 1 else None
     in_flight: dict = {}
     front, back = 0, len(chunks)  # chunks[front:back] are not taken yet
 
@@ -280,6 +279,8 @@ def _local(func: Callable, items: list, star: bool, bar) -> list:
             collect(block=False)
         else:
             collect(block=True)
+    if executor:
+        executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
     return [result for chunk in done for result in chunk]
 
 
