@@ -57,7 +57,8 @@ def test_seed_corpus_gets_warm_kernels():
 
 
 def test_parquet_copy_only_for_large_tables(monkeypatch):
-    monkeypatch.setattr(tables, "PARQUET_MIN_ROWS", 3)
+    """A table whose CSV reaches the threshold gets a copy; when it shrinks below, the copy goes."""
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 50)  # the CSV below has 55 bytes, its first two rows 45
     # a column mixing text and numbers (Parquet columns have one type) and a missing value
     frame = pd.DataFrame({"doc_id": ["a", "b", "c"], "value": ["1.5", 2, None], "n": [1, 2, 3], 7: [True, False, True]})
     tables.write_table(frame, "runner_big")
@@ -70,10 +71,9 @@ def test_parquet_copy_only_for_large_tables(monkeypatch):
 
 
 def test_parquet_bytes_are_stable(monkeypatch):
-    monkeypatch.setattr(tables, "PARQUET_MIN_ROWS", 1)
     frame = pd.DataFrame({"term": ["党建", "治理"], "count": [3, 1]})
-    first = tables.write_parquet_copy(frame, "runner_stable").read_bytes()
-    assert tables.write_parquet_copy(frame, "runner_stable").read_bytes() == first, "same table, same bytes"
+    first = tables.write_parquet_copy(frame, "runner_stable", tables.PARQUET_MIN_BYTES).read_bytes()
+    assert tables.write_parquet_copy(frame, "runner_stable", tables.PARQUET_MIN_BYTES).read_bytes() == first, "same table, same bytes"
 
 
 def test_csv_rows_counts_rows_with_line_breaks_in_cells():
@@ -85,9 +85,9 @@ def test_csv_rows_counts_rows_with_line_breaks_in_cells():
 
 
 def test_data_section_links_parquet_copies(monkeypatch):
-    monkeypatch.setattr(tables, "PARQUET_MIN_ROWS", 2)
-    tables.write_table(pd.DataFrame({"a": [1, 2]}), "runner_linked")
-    tables.write_table(pd.DataFrame({"a": [1]}), "runner_small")
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 20)
+    tables.write_table(pd.DataFrame({"a": ["一行文字", "二行文字"]}), "runner_linked")  # 31 bytes
+    tables.write_table(pd.DataFrame({"a": [1]}), "runner_small")  # 7 bytes
     html = sections.data_section().html()
     assert 'href="tables/runner_linked.parquet"' in html and 'href="tables/runner_linked.csv"' in html
     assert "runner_small.parquet" not in html and 'href="tables/runner_small.csv"' in html

@@ -13,10 +13,11 @@ with warnings.catch_warnings():  # fastparquet reads a pandas option that pandas
     warnings.filterwarnings("ignore", message=".*future.infer_string.*")
     import fastparquet  # pandas' own to_parquet deprecates this engine: it is called directly
 
-# A table of at least this many rows also gets a Parquet copy beside its CSV: beyond ~50,000 rows a CSV opens slowly in
-# a spreadsheet (and past 1,048,576 not at all) and parses slowly in pandas or R, while Parquet reads typed columns in
-# a fraction of the time. The seeds' tables stay far below (no Parquet written); 1,000 documents pass it.
-PARQUET_MIN_ROWS = 50_000
+# A table whose CSV reaches this size also gets a Parquet copy beside it: a CSV of several MB takes seconds to parse in
+# pandas or R and opens slowly in a spreadsheet (past 1,048,576 rows not at all), while Parquet (typed, compressed
+# columns) reads in a fraction of that. The seeds' largest table is ~0.5 MB (no Parquet written); at 1,000 documents
+# the per-row tables (cleaning_log, framing_evidence, slogans, segments, metrics) pass it.
+PARQUET_MIN_BYTES = 2_000_000
 
 
 def write_table(df: pd.DataFrame, name: str) -> Path:
@@ -24,15 +25,15 @@ def write_table(df: pd.DataFrame, name: str) -> Path:
     paths.ensure_dirs()
     path = paths.TABLES / f"{name}.csv"
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g")
-    write_parquet_copy(df, name)
+    write_parquet_copy(df, name, path.stat().st_size)
     return path
 
 
-def write_parquet_copy(df: pd.DataFrame, name: str) -> Path | None:
-    """build/tables/<name>.parquet for a table of PARQUET_MIN_ROWS rows or more (removed when the table is smaller, so no
+def write_parquet_copy(df: pd.DataFrame, name: str, csv_bytes: int) -> Path | None:
+    """build/tables/<name>.parquet when the table's CSV has PARQUET_MIN_BYTES or more (removed when it is smaller, so no
     stale copy survives); returns its path or None."""
     path = paths.TABLES / f"{name}.parquet"
-    if len(df) < PARQUET_MIN_ROWS:
+    if csv_bytes < PARQUET_MIN_BYTES:
         path.unlink(missing_ok=True)
         return None
     fastparquet.write(str(path), parquet_ready(df), compression="ZSTD", write_index=False)

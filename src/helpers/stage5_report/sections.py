@@ -855,7 +855,7 @@ TABLE_NOTES = {
 def data_section() -> Section:
     """Every table of the build, linked (with its Parquet copy where the table is large), with how to keep the links
     working."""
-    from helpers.base.tables import PARQUET_MIN_ROWS
+    from helpers.base.tables import PARQUET_MIN_BYTES
 
     s = Section("data", "8. The data")
     files = sorted(paths.TABLES.glob("*.csv"))
@@ -863,8 +863,8 @@ def data_section() -> Section:
         "<p>Every table this report draws on is a CSV (UTF-8 with BOM, so Excel shows the Chinese) in "
         "<code>tables/</code> beside this file. The links are relative: keep <code>report.html</code> and "
         "<code>tables/</code> together (send the whole <code>build</code> folder, zipped), and they work offline. "
-        f"A table of {PARQUET_MIN_ROWS:,} rows or more also comes as Parquet (typed columns, read in a fraction of the "
-        "time by pandas <code>read_parquet</code>, R's arrow or DuckDB; too long for a spreadsheet anyway).</p>"
+        f"A table whose CSV reaches {PARQUET_MIN_BYTES / 1e6:.0f} MB also comes as Parquet (typed columns, read in a "
+        "fraction of the time by pandas <code>read_parquet</code>, R's arrow or DuckDB).</p>"
     )
     rows = []
     for path in files:
