@@ -224,7 +224,9 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
                     write_html(nb, path, html_dir, exporter)
                     raise
                 finally:
-                    stopping.append(asyncio.ensure_future(stop_kernel(km)))  # the next notebook need not wait for it
+                    stopping.append(asyncio.ensure_future(stop_kernel(km)))  # a small corpus: the next need not wait
+                if not ahead:
+                    await stopping[-1]  # a large corpus: the next kernel starts once this one's memory is back
                 report_times(path, time.perf_counter() - start, cells)
                 exports.append(loop.run_in_executor(writer, write_html, nb, path, html_dir, exporter))
         finally:
