@@ -12,7 +12,7 @@ from helpers.stage5_report import charts
 
 
 def test_cjk_font_is_the_packaged_one():
-    path = charts.cjk_font_path()
+    path = paths.cjk_font_path()
     assert "site-packages" in str(path) and path.suffix in (".otf", ".ttf")
 
 

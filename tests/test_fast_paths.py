@@ -9,7 +9,6 @@ from helpers.base import chinese, engine, paths
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook
 from helpers.stage4_quantities import reported
-from helpers.stage5_report import bilingual
 
 SEEDS = sorted((paths.ROOT / "seeds").glob("*.txt"))
 
@@ -57,19 +56,6 @@ def test_lazy_token_boundaries_keep_windows_line_ends_and_latin_runs_whole():
     full, lazy = codebook.token_boundaries(text), codebook.TokenBoundaries(text)
     assert [p for p in range(len(text) + 1) if p in lazy] == sorted(full)
     assert 2 not in lazy  # inside \r\n
-
-
-def test_cedict_read_back_from_the_build_cache_equals_a_fresh_parse(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "CACHE", tmp_path)
-    bilingual._cedict.cache_clear()
-    try:
-        first = bilingual._cedict()  # parsed, then kept
-        assert list(tmp_path.glob("cedict-*.pickle"))
-        bilingual._cedict.cache_clear()
-        assert bilingual._cedict() == first == bilingual._parse_cedict()
-        assert bilingual.dictionary_gloss("群众")  # a common word still has its senses
-    finally:
-        bilingual._cedict.cache_clear()
 
 
 @pytest.mark.slow

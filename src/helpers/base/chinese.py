@@ -156,6 +156,17 @@ def codebook_terms() -> list[str]:
     return sorted(t for t in terms if HAN_RUN.fullmatch(t) and len(t) >= 2)
 
 
+@lru_cache(maxsize=1)
+def general_tokenizer() -> jieba.Tokenizer:
+    """jieba with its general dictionary only (pinyin is grouped by everyday words, not the project's long terms)."""
+    jieba.setLogLevel(60)
+    instance = jieba.Tokenizer()
+    instance.tmp_dir = str(paths.CACHE)
+    paths.CACHE.mkdir(parents=True, exist_ok=True)
+    instance.initialize()
+    return instance
+
+
 def domain_tokenizer() -> jieba.Tokenizer:
     """A new jieba tokenizer with the project's user dictionary loaded (its own instance: no global state)."""
     jieba.setLogLevel(60)

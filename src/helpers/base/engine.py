@@ -20,23 +20,24 @@ import os
 import pickle
 import sqlite3
 import sys
+import time
 import warnings
-from concurrent.futures import as_completed
-
-from joblib import cpu_count
-from joblib.externals.loky import get_reusable_executor
-from tqdm.std import tqdm as text_tqdm
-
-with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and falls back to text: fine
-    warnings.simplefilter("ignore")
-    from tqdm.auto import tqdm as auto_tqdm
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, wait
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from joblib import cpu_count
+from joblib.externals.loky import get_reusable_executor
+from tqdm.std import tqdm as text_tqdm
+
 from helpers.base import paths
+
+with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and falls back to text: fine
+    warnings.simplefilter("ignore")
+    from tqdm.auto import tqdm as auto_tqdm
 
 ENGINES = ("serial", "local", "dask")
 DEFAULT_CACHE = "documents.sqlite"
@@ -45,6 +46,9 @@ DEFAULT_CACHE = "documents.sqlite"
 # characters a second (make bench); a stage that is faster per character passes a larger serial_below.
 SERIAL_BELOW_CHARS = 300_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
+# Pool workers exit when their stage ends: each holds ~250-320 MB (pandas, jieba and that stage's dictionaries) that
+# would otherwise sit beside the notebook's own later peak (charts, reports), and the next stage needs other
+# resources anyway. Starting a worker costs ~2 s of CPU, small beside a stage that is worth a pool (SERIAL_BELOW_CHARS).
 
 
 def engine_name(engine: str | None = None) -> str:
@@ -245,23 +249,37 @@ def _serial(func: Callable, items: list, star: bool, bar) -> list:
 
 
 def _local(func: Callable, items: list, star: bool, bar) -> list:
-    """A reusable loky process pool: workers survive between calls, so each loads jieba and the dictionaries once."""
-
+    """Every core with one process fewer: n_workers() - 1 loky workers take chunks from the front while this process
+    works through chunks from the back. A worker holds ~250 MB (pandas, jieba and its dictionaries) that this process
+    mostly holds already, so the pool's share of the peak drops by one worker and the results are the same. The workers
+    exit when the stage ends (see the note at the top of this module)."""
     workers = n_workers()
-    executor = get_reusable_executor(max_workers=workers, timeout=120)
     chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
-    futures = {executor.submit(_run_chunk, func, chunk, star): i for i, chunk in enumerate(chunks)}
-    return _gather(futures, chunks, bar)
-
-
-def _gather(futures: dict, chunks: list[list], bar) -> list:
-    """Collect chunk results as they finish (moving the bar) and put them back in input order."""
-
     done: list[list | None] = [None] * len(chunks)
-    for future in as_completed(futures):
-        index = futures[future]
-        done[index] = future.result()
-        bar.update(len(chunks[index]))
+    executor = get_reusable_executor(max_workers=workers - 1) if workers > 1 else None
+    in_flight: dict = {}
+    front, back = 0, len(chunks)  # chunks[front:back] are not taken yet
+
+    def collect(block: bool) -> None:
+        finished, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for future in finished:
+            index = in_flight.pop(future)
+            done[index] = future.result()
+            bar.update(len(chunks[index]))
+
+    while front < back or in_flight:
+        while executor and len(in_flight) < 2 * (workers - 1) and front < back:  # two queued per worker: never idle
+            in_flight[executor.submit(_run_chunk, func, chunks[front], star)] = front
+            front += 1
+        if front < back:
+            back -= 1
+            done[back] = _run_chunk(func, chunks[back], star)
+            bar.update(len(chunks[back]))
+            collect(block=False)
+        else:
+            collect(block=True)
+    if executor:
+        executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
     return [result for chunk in done for result in chunk]
 
 
@@ -330,6 +348,7 @@ def map_documents(
     the resources: its results are cached under (stage, code version of `code` or func's module, item content).
     The local engine runs fewer than serial_below characters of uncached work in this process.
     """
+    started = time.perf_counter()
     items = list(items)
     name = engine_name(engine)
     modules = list(code) if code else [sys.modules[func.__module__]]
@@ -359,4 +378,11 @@ def map_documents(
         if store:
             store.close()
     known.update(computed)
+    report_stage(stage, len(items), len(work), time.perf_counter() - started)
     return [known[key] for key in keys]
+
+
+def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> None:
+    """One line per stage on stderr when bars are text (`make report` echoes it to the terminal, a cached stage too)."""
+    if os.environ.get("ENGINE_PROGRESS", "").strip().lower() == "text":
+        print(f"    {stage}: {n_items:,} items ({n_items - n_computed:,} cached) in {seconds:.1f} s", file=sys.stderr, flush=True)

