@@ -11,7 +11,7 @@ import pandas as pd
 from helpers.base import paths, schema
 from helpers.base.chinese import sentences
 from helpers.base.outputs import FIGURE_INDEX
-from helpers.base.tables import read_table
+from helpers.base.tables import PARQUET_MIN_BYTES, read_table
 from helpers.stage1_load.places import gazetteer
 from helpers.stage3_framing.streets import supported_pairs
 from helpers.stage4_quantities import reported as figures_reported
@@ -829,8 +829,6 @@ TABLE_NOTES = {
 def data_section() -> Section:
     """Every table of the build, linked (with its Parquet copy where the table is large), with how to keep the links
     working."""
-    from helpers.base.tables import PARQUET_MIN_BYTES
-
     s = Section("data", "8. The data")
     files = sorted(paths.TABLES.glob("*.csv"))
     s.parts.append(
