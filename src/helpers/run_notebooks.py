@@ -10,6 +10,7 @@ Usage: python -m helpers.run_notebooks OUT_DIR NOTEBOOK...
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
+
+from helpers.base import paths
+from helpers.stage1_load.inputs import CorpusUnusable, check_corpus
 
 SLOW_CELL_SECONDS = 2.0  # cells at least this slow are listed under their notebook's time
 
@@ -66,6 +70,33 @@ def write_html(nb, notebook: Path, html_dir: Path) -> Path:
     return target
 
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")  # colour and cursor codes IPython puts in errors
+
+
+def failure_line(notebook: Path, exc: BaseException, index: int, line: str, page: Path) -> str:
+    """'notebook NN failed: <exception>: <first line of its message> (cell i `code`); full log: <page>', no ANSI."""
+    if isinstance(exc, CellExecutionError):
+        name, message = exc.ename, exc.evalue
+    else:
+        name, message = type(exc).__name__, str(exc)
+    lines = [ln.strip() for ln in ANSI.sub("", message or "").splitlines() if ln.strip()]
+    cause = f"{name}: {lines[0]}" if lines else name
+    where = f"cell {index} `{line}`" if index >= 0 else "before the first cell"
+    number = notebook.name.split("_", 1)[0]
+    return f"notebook {number} failed: {cause} ({where}); full log: {page}"
+
+
+def preflight(corpus: Path) -> str:
+    """Before any kernel starts: remove the last report (a failed run must not leave one looking current) and check the
+    corpus folder; '' if the run can start, else the one line saying why not."""
+    paths.REPORT_HTML.unlink(missing_ok=True)
+    try:
+        check_corpus(corpus)
+    except CorpusUnusable as exc:
+        return f"cannot build: {exc}"
+    return ""
+
+
 def run(notebook: Path, html_dir: Path) -> tuple[float, list[tuple[int, str, float]]]:
     """Execute one notebook with its own folder as working directory (as nbconvert does); write its HTML.
 
@@ -85,12 +116,7 @@ def run(notebook: Path, html_dir: Path) -> tuple[float, list[tuple[int, str, flo
     except Exception as exc:  # a cell raised, the kernel died (e.g. out of memory) or did not start
         index, line = client.current
         page = write_html(nb, notebook, html_dir)
-        if isinstance(exc, CellExecutionError):
-            reason = f"{exc.ename}: {exc.evalue}".strip()
-        else:
-            reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-        where = f"cell {index} `{line}`" if index >= 0 else "before the first cell"
-        raise StageFailed(f"{notebook.name} FAILED in {where}: {reason} (traceback in {page})") from exc
+        raise StageFailed(failure_line(notebook, exc, index, line, page)) from exc
     write_html(nb, notebook, html_dir)
     return time.perf_counter() - start, client.cell_times
 
@@ -100,11 +126,15 @@ def main(argv: list[str]) -> int:
     html_dir, notebooks = Path(argv[0]), [Path(a) for a in argv[1:]]
     os.environ.setdefault("ENGINE_PROGRESS", "text")  # the kernels inherit it: text bars, echoed by EchoingClient
     total = time.perf_counter()
+    refused = preflight(paths.CORPUS)
+    if refused:
+        print(refused, file=sys.stderr, flush=True)
+        return 2
     for notebook in notebooks:
         try:
             seconds, cells = run(notebook, html_dir)
         except StageFailed as failed:
-            print(f"  {failed}", file=sys.stderr, flush=True)
+            print(failed, file=sys.stderr, flush=True)
             return 1
         print(f"  {notebook.name:<28} {seconds:6.1f} s", flush=True)
         for index, line, cell_seconds in cells:

@@ -1,20 +1,40 @@
-"""Reading and writing the build tables: UTF-8 with BOM so Excel shows Chinese, stable bytes."""
+"""Reading and writing the build tables: UTF-8 with BOM so Excel shows Chinese, stable bytes, lossless cells."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.base import paths
 
+# Every field is quoted: Python's csv writer quotes a field only when it holds the delimiter, the quote or a character
+# of the line terminator ("\n" here), so a cell with a bare "\r" (a CRLF file's cleaning example) was written bare and
+# split its row when read back. Quoted, any cell (\r, \n, quotes, commas, tabs, a BOM, long text) reads back whole.
+QUOTING = csv.QUOTE_ALL
+
 
 def write_table(df: pd.DataFrame, name: str) -> Path:
-    """Write build/tables/<name>.csv (UTF-8 BOM, LF line ends, no index) and return its path."""
+    """Write build/tables/<name>.csv (UTF-8 BOM, LF line ends, every field quoted, no index) and return its path."""
     paths.ensure_dirs()
     path = paths.TABLES / f"{name}.csv"
-    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g")
+    write_table_file(df, path)
     return path
+
+
+def write_table_file(df: pd.DataFrame, path: Path) -> Path:
+    """Write one table to path in the build tables' dialect (the reader is read_table_file)."""
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g", quoting=QUOTING)
+    return path
+
+
+def read_table_file(path: Path) -> pd.DataFrame:
+    """Read a table written by write_table_file: quoted cells whole, empty cells as empty strings (never NaN)."""
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, quoting=csv.QUOTE_MINIMAL, engine="c")
+    except pd.errors.EmptyDataError:  # a table with no rows and no columns (e.g. no speeches in this corpus)
+        return pd.DataFrame()
 
 
 def read_table(name: str) -> pd.DataFrame:
@@ -22,7 +42,4 @@ def read_table(name: str) -> pd.DataFrame:
     path = paths.TABLES / f"{name}.csv"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run the earlier notebooks first (make report).")
-    try:
-        return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
-    except pd.errors.EmptyDataError:  # a table with no rows and no columns (e.g. no speeches in this corpus)
-        return pd.DataFrame()
+    return read_table_file(path)
