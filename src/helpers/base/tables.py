@@ -29,12 +29,33 @@ def write_table_file(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def exactly_typed(inferred: pd.Series, text: pd.Series) -> pd.Series:
+    """pandas' numbers or booleans for a column only where printing them gives back exactly the text read, else the text.
+
+    So '001' (a file named 001.txt) or '1.50' stay text while 7, 0.125 and True come back as written; float_format's
+    rounding (%.6g) is the one loss, made on writing."""
+    if pd.api.types.is_bool_dtype(inferred):
+        printed = inferred.map(str)
+    elif pd.api.types.is_integer_dtype(inferred):
+        printed = inferred.astype(str)
+    else:
+        printed = inferred.map(lambda x: f"{x:.6g}")
+    return inferred if (printed == text).all() else text
+
+
 def read_table_file(path: Path) -> pd.DataFrame:
-    """Read a table written by write_table_file: quoted cells whole, empty cells as empty strings (never NaN)."""
+    """Read a table written by write_table_file: every cell whole, as text unless it is exactly a printed number."""
+    options = {"encoding": "utf-8-sig", "keep_default_na": False, "quoting": csv.QUOTE_MINIMAL, "engine": "c"}
     try:
-        return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, quoting=csv.QUOTE_MINIMAL, engine="c")
+        frame = pd.read_csv(path, **options)
     except pd.errors.EmptyDataError:  # a table with no rows and no columns (e.g. no speeches in this corpus)
         return pd.DataFrame()
+    typed = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+    if typed and len(frame):  # pandas infers types from the text alone: check the numbers print back as read
+        text = pd.read_csv(path, usecols=typed, dtype=str, **options)
+        for column in typed:
+            frame[column] = exactly_typed(frame[column], text[column])
+    return frame
 
 
 def read_table(name: str) -> pd.DataFrame:
