@@ -82,9 +82,12 @@ def test_corpus_text_never_reaches_html_live(hostile_build):
     pages = [out / "build" / "report.html", *sorted((out / "build" / "notebooks").glob("*.html"))]
     assert len(pages) == 1 + len(NOTEBOOKS)
     segments = (out / "build" / "tables" / "segments.csv").read_text(encoding="utf-8-sig")
-    assert "<script>alert" in segments, "the payload must reach the tables, or this test proves nothing"
+    assert "<svg/onload=alert(2)>" in segments, "a payload must reach the tables, or this test proves nothing"
+    # tags are cleaned away (issue 15: a stray script goes with its code), and logged with what they removed
+    assert "<script>alert" not in segments and "<img src=x" not in segments
+    assert "<script>alert(" in (out / "build" / "tables" / "cleaning_log.csv").read_text(encoding="utf-8-sig")
     report = pages[0].read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert" in report, "the payload is shown, escaped"
+    assert "&lt;svg/onload=alert(2)&gt;" in report, "the payload is shown, escaped"
     for page in pages:
         text = page.read_text(encoding="utf-8")
         for marker in LIVE_MARKERS:

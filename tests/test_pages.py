@@ -51,7 +51,8 @@ def test_seed_texts_are_not_web_pages():
         ("<!DOCTYPE html><html><body><p>党建</p></body></html>", True),
         ("\ufeff  <html lang='zh'><p>党建</p></html>", True),
         ("<div><p>一</p><p>二</p><p>三</p><br><br></div>", True),  # mostly markup, no doctype: a fragment
-        ("党建工作<script>alert(1)</script>", True),  # code never belongs to a text
+        ("党建工作<script>alert(1)</script>", False),  # a text with a stray script: cleaned as a text, below
+        ("成立临时党支部，<script>a()</script>，<img src=x>，<iframe></iframe>，<script>b()</script>。", False),  # no layout
         ("文中提到<br>标签一次，其余都是正文。" + "龙岗区以基层党建引领各项工作。" * 40 + "<p>再提一次。", False),  # quoting a tag
         ("《龙岗》a<b 与 c>d 的比较", False),  # angle brackets that are not tags
     ],
@@ -105,6 +106,15 @@ def test_stray_tags_and_entities_in_a_text_are_cleaned_and_logged():
     clean, log = cleaning.clean_text("x", text)
     assert "<br>" not in clean and "&" not in clean and "“城市新客厅”" in clean
     assert {r["reason"] for r in log if r["step"] == schema.STEP_WEB_PAGE} == {"stray HTML tag", "HTML entity → character"}
+    assert cleaning.replay(text, log) == clean
+
+
+def test_a_stray_script_in_a_text_goes_whole_with_its_code():
+    lead = max(seed_text("003").split("\n"), key=len)
+    text = lead + '\n\n坪地街道成立临时党支部，<script>alert("corpus")</script>，党员干部发挥作用。<style>p{color:red}\n'
+    clean, log = cleaning.clean_text("x", text)
+    assert "alert" not in clean and "color" not in clean and "坪地街道成立临时党支部" in clean
+    assert [r["reason"] for r in log if r["step"] == schema.STEP_WEB_PAGE] == ["stray script or style"] * 2
     assert cleaning.replay(text, log) == clean
 
 

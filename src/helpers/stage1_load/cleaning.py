@@ -96,7 +96,9 @@ def extract_web_page(text: str) -> list[Edit]:
     if pages.is_web_page(text):
         page = pages.extract_page(text)
         return [Edit(0, len(text), page.text, f"web page → article text ({page.extractor}), its title, date and source → metadata", REPLACED)]
-    tags = [Edit(m.start(), m.end(), "", "stray HTML tag") for m in pages.HTML_TAG.finditer(text)]
+    code = [Edit(m.start(), m.end(), "", "stray script or style") for m in pages.CODE_ELEMENT.finditer(text)]
+    inside = lambda i: any(c.start <= i < c.end for c in code)  # noqa: E731
+    tags = code + [Edit(m.start(), m.end(), "", "stray HTML tag") for m in pages.HTML_TAG.finditer(text) if not inside(m.start())]
     entities = regex_edits(ENTITY, text, lambda m: html.unescape(m.group(0)), "HTML entity → character")
     return tags + [e for e in entities if not any(t.start <= e.start < t.end for t in tags)]
 
@@ -318,7 +320,7 @@ def fix_ocr_dash(text: str) -> list[Edit]:
 # ---------------------------------------------------------------- 7. front matter, boilerplate, credits
 BOILERPLATE = [
     ("site navigation", re.compile(r"^.{1,40}(>>|›|»|＞＞|>\s).{1,40}$")),
-    ("share button", re.compile(r"(微信|微博|QQ).{0,8}(扫一扫|分享|关注)|^(分享到|扫一扫|打印本页|关闭窗口|返回顶部|【字号|字号[:：])")),
+    ("share button", re.compile(r"(微信|微博|QQ).{0,8}(扫一扫|分享|关注)|^(分享到|扫一扫|打印本页|关闭窗口|返回顶部|【字号|【字体|字号[:：]|字体[:：])")),
     ("page footer", re.compile(r"^(相关热词搜索|相关阅读|相关新闻|热点文章阅读|热点文章|推荐阅读|上一篇|下一篇|延伸阅读|版权所有|免责声明|责任编辑)")),
     (
         "publication metadata",

@@ -24,7 +24,10 @@ HTML_TAG = re.compile(
     r"select|option|noscript)\b[^<>]*>",
     re.I,
 )
-SCRIPT = re.compile(r"<(?:script|style)\b[^<>]*>", re.I)  # code never belongs to a text: any <script> makes a page
+# Code never belongs to a text: a script or style element left in a text goes whole, content included.
+CODE_ELEMENT = re.compile(r"<(script|style)\b[^<>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
+# Tags that lay a page out (not <script>, <img> or <iframe>, which a hostile or odd text may hold on their own).
+LAYOUT_TAG = re.compile(r"</?(?:html|head|body|div|span|p|br|li|ul|ol|table|tr|td|h[1-6]|section|article|header|footer|nav|a)\b[^<>]*>", re.I)
 MIN_TAGS = 5  # a text quoting a tag or two (a how-to, a code sample) is still a text ...
 MIN_TAG_SHARE = 0.05  # ... a page spends at least 5% of its characters on tags (the saved pages tried: 20-60%)
 # A date, a source line: what a Chinese news page prints under its headline.
@@ -45,11 +48,12 @@ class Page:
 
 
 def is_web_page(text: str) -> bool:
-    """Whether decoded text is an HTML page rather than a text: it starts as one, or tags are a large share of it."""
-    if PAGE_START.match(text) or SCRIPT.search(text):
+    """Whether decoded text is an HTML page rather than a text: it starts as one, or layout tags are a large share of it."""
+    if PAGE_START.match(text):
         return True
-    tags = HTML_TAG.findall(text)
-    return len(tags) >= MIN_TAGS and sum(map(len, tags)) >= MIN_TAG_SHARE * max(len(text), 1)
+    if len(LAYOUT_TAG.findall(text)) < MIN_TAGS:
+        return False
+    return sum(map(len, HTML_TAG.findall(text))) >= MIN_TAG_SHARE * max(len(text), 1)
 
 
 class _TextOfPage(HTMLParser):

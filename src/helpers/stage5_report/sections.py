@@ -205,8 +205,9 @@ def input_part(t: dict[str, pd.DataFrame]) -> str:
     out += "<h3>Problems with the input, and what the build did</h3>"
     if len(problems):
         manifest = problems[problems["line"].astype(int) > 0]
+        shown = problems.assign(line=problems["line"].map(lambda v: v if int(v) else ""))  # 0: the whole file
         out += table(
-            problems[["file", "line", "problem", "action"]],
+            shown[["file", "line", "problem", "action"]],
             "input_problems",
             source="input_problems",
             max_rows=MAX_ROWS,
@@ -225,9 +226,12 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
     docs = t["documents"]
     s = Section("corpus", "1. The corpus and its cleaning")
     accepted = docs[docs["rejected"].astype(str) != "True"]
-    genres = accepted["genre"].value_counts()
+    copies = int((accepted["duplicate_of"].astype(str) != "").sum()) if "duplicate_of" in accepted else 0
+    genres = accepted.loc[accepted["duplicate_of"].astype(str) == "", "genre"].value_counts() if copies else accepted["genre"].value_counts()
     s.parts.append(
-        f"<p>{len(accepted)} documents: "
+        f"<p>{len(accepted)} documents"
+        + (f" ({copies} a copy of another, counted once)" if copies else "")
+        + ": "
         + ", ".join(f"{n} × {h(g)}" for g, n in genres.items())
         + ". Each was decoded strictly and cleaned by small logged steps; the provenance of each is in section 7.</p>"
     )
