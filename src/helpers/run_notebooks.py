@@ -109,6 +109,7 @@ def run(notebook: Path, html_dir: Path) -> tuple[float, list[tuple[int, str, flo
         timeout=None,
         kernel_name="python3",
         coalesce_streams=True,  # keeps a bar's last state
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # the kernel's start-up warnings are noise on this terminal
         resources={"metadata": {"path": str(notebook.parent)}},
     )
     try:
