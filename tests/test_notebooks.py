@@ -87,7 +87,7 @@ def test_corpus_text_never_reaches_html_live(hostile_build):
     assert "<script>alert" not in segments and "<img src=x" not in segments
     assert "<script>alert(" in (out / "build" / "tables" / "cleaning_log.csv").read_text(encoding="utf-8-sig")
     report = pages[0].read_text(encoding="utf-8")
-    assert "&lt;svg/onload=alert(2)&gt;" in report, "the payload is shown, escaped"
+    assert "&lt;script&gt;alert" in report, "the payload is shown, escaped (as the cleaning example of a stray script)"
     for page in pages:
         text = page.read_text(encoding="utf-8")
         for marker in LIVE_MARKERS:
