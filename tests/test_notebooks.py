@@ -118,12 +118,16 @@ def test_a_second_corpus_in_the_same_build_keeps_nothing_of_the_first(tmp_path):
     assert "坪地 Pingdi" not in report and "平湖 Pinghu" not in report  # streets of the first corpus only
 
 
-def test_an_empty_corpus_folder_builds_a_report_that_says_so(tmp_path):
+def test_a_corpus_of_unreadable_files_builds_a_report_that_says_so(tmp_path):
+    # A folder with no file at all is refused before any notebook (issue 15, tests/test_inputs_pipeline.py); one whose
+    # only files are unreadable builds, with no document, and says so.
     empty = tmp_path / "empty_corpus"
     empty.mkdir()
+    (empty / "empty.txt").write_bytes(b"")
+    (empty / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     proc = run_pipeline(empty, tmp_path / "out")
     assert proc.returncode == 0, failure(proc)
     report = (tmp_path / "out" / "build" / "report.html").read_text(encoding="utf-8")
-    assert "<b>0</b> documents" in report and "No figure:" in report
+    assert "<b>0</b> documents" in report and "No figure:" in report and "picture.txt" in report
     index = (tmp_path / "out" / "build" / "tables" / "figure_index.csv").read_text(encoding="utf-8-sig")
     assert ",True," not in index, "nothing can be drawn from an empty corpus"
