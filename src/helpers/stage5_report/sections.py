@@ -196,8 +196,8 @@ def input_part(t: dict[str, pd.DataFrame]) -> str:
             source="documents",
             takeaway=f"{len(copies)} document{'s' * (len(copies) > 1)} repeat{'s' * (len(copies) == 1)} another and "
             f"{'are' if len(copies) > 1 else 'is'} left out of every count (segments, words, keyness, frames, figures).",
-            caption="Each copy, the document kept in its place, and the share of the copy's sampled text found in it "
-            "(after cleaning, Traditional script converted; 1 = the same text).",
+            caption="Each copy, the document kept in its place, and the share of the smaller text's sampled 12-character "
+            "passages found in the other (after cleaning, Traditional script converted; 1 = all of it).",
             cannot_show="which of the two the source published first, when neither the manifest nor the page says.",
         )
     else:
