@@ -12,7 +12,7 @@ import pytest
 
 from helpers.base import outputs, paths, schema
 from helpers.base.tables import read_table, write_table
-from helpers.stage1_load import cleaning, corpus, segmentation
+from helpers.stage1_load import cleaning, corpus, pages, segmentation
 from helpers.stage1_load.places import Attribution
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook, streets
@@ -510,17 +510,18 @@ PAGE = (
 )
 
 
-def test_html_text_keeps_the_visible_text_title_first():
-    # the title's white space collapsed, then one block per line with blank lines between blocks (<br> a single line
-    # break), the script and style dropped, entities decoded; page furniture (首页 | 新闻) is cleaning's job
-    assert corpus.html_text(PAGE) == "南湾街道：党建引领 基层治理\n\n首页 | 新闻\n\n南湾街道着力提升基层党建精细化水平。\n\n社区党委&居委会\n共建共治\n"
+def test_visible_text_of_a_page_drops_title_script_and_style():
+    # the fallback reader (issue 15: trafilatura reads the article, the title goes to the metadata): one block per
+    # paragraph, <br> a break too, script, style and <title> dropped, entities decoded; page furniture is cleaning's job
+    assert pages.visible_text(PAGE) == "首页 | 新闻\n\n南湾街道着力提升基层党建精细化水平。\n\n社区党委&居委会\n\n共建共治"
 
 
-def test_load_corpus_reads_web_pages_and_rejects_empty_ones(tmp_path):
+def test_load_corpus_keeps_web_pages_whole_and_rejects_empty_ones(tmp_path):
+    # issue 15: a page is kept whole until the cleaning's first step replaces it by its article, with a log row
     (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
     (tmp_path / "blank.htm").write_text("<html><script>var s = 1;</script></html>", encoding="utf-8")
     loaded = corpus.load_corpus(tmp_path)
-    assert [(d.doc_id, d.text.splitlines()[0]) for d in loaded.documents] == [("page", "南湾街道：党建引领 基层治理")]
+    assert [(d.doc_id, d.text) for d in loaded.documents] == [("page", PAGE)]
     assert [(r.file, r.reason) for r in loaded.rejected] == [("blank.htm", "web page with no visible text")]
 
 

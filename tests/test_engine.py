@@ -222,7 +222,9 @@ def test_runner_reports_a_failing_stage_in_one_line(tmp_path, capsys):
     notebook.write_text(json.dumps(NOTEBOOK), encoding="utf-8")
     assert run_notebooks.main([str(tmp_path / "html"), str(notebook)]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "07_broken.ipynb FAILED in cell 1 `share = len(street) / 0`: ZeroDivisionError: division by zero" in err
+    page = tmp_path / "html" / "07_broken.html"
+    assert err == f"notebook 07 failed: ZeroDivisionError: division by zero (cell 1 `share = len(street) / 0`); full log: {page}"
+    assert "\x1b" not in capsys.readouterr().err
     page = (tmp_path / "html" / "07_broken.html").read_text(encoding="utf-8")
     assert "ZeroDivisionError" in page and "Traceback" in page, "the full traceback stays in the notebook's HTML"
 

@@ -82,9 +82,12 @@ def test_corpus_text_never_reaches_html_live(hostile_build):
     pages = [out / "build" / "report.html", *sorted((out / "build" / "notebooks").glob("*.html"))]
     assert len(pages) == 1 + len(NOTEBOOKS)
     segments = (out / "build" / "tables" / "segments.csv").read_text(encoding="utf-8-sig")
-    assert "<script>alert" in segments, "the payload must reach the tables, or this test proves nothing"
+    assert "<svg/onload=alert(2)>" in segments, "a payload must reach the tables, or this test proves nothing"
+    # tags are cleaned away (issue 15: a stray script goes with its code), and logged with what they removed
+    assert "<script>alert" not in segments and "<img src=x" not in segments
+    assert "<script>alert(" in (out / "build" / "tables" / "cleaning_log.csv").read_text(encoding="utf-8-sig")
     report = pages[0].read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert" in report, "the payload is shown, escaped"
+    assert "&lt;script&gt;alert" in report, "the payload is shown, escaped (as the cleaning example of a stray script)"
     for page in pages:
         text = page.read_text(encoding="utf-8")
         for marker in LIVE_MARKERS:
@@ -115,12 +118,16 @@ def test_a_second_corpus_in_the_same_build_keeps_nothing_of_the_first(tmp_path):
     assert "坪地 Pingdi" not in report and "平湖 Pinghu" not in report  # streets of the first corpus only
 
 
-def test_an_empty_corpus_folder_builds_a_report_that_says_so(tmp_path):
+def test_a_corpus_of_unreadable_files_builds_a_report_that_says_so(tmp_path):
+    # A folder with no file at all is refused before any notebook (issue 15, tests/test_inputs_pipeline.py); one whose
+    # only files are unreadable builds, with no document, and says so.
     empty = tmp_path / "empty_corpus"
     empty.mkdir()
+    (empty / "empty.txt").write_bytes(b"")
+    (empty / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     proc = run_pipeline(empty, tmp_path / "out")
     assert proc.returncode == 0, failure(proc)
     report = (tmp_path / "out" / "build" / "report.html").read_text(encoding="utf-8")
-    assert "<b>0</b> documents" in report and "No figure:" in report
+    assert "<b>0</b> documents" in report and "No figure:" in report and "picture.txt" in report
     index = (tmp_path / "out" / "build" / "tables" / "figure_index.csv").read_text(encoding="utf-8-sig")
     assert ",True," not in index, "nothing can be drawn from an empty corpus"

@@ -58,9 +58,12 @@ def test_seed_corpus_gets_warm_kernels():
 
 def test_parquet_copy_only_for_large_tables(monkeypatch):
     """A table whose CSV reaches the threshold gets a copy; when it shrinks below, the copy goes."""
-    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 50)  # the CSV below has 55 bytes, its first two rows 45
     # a column mixing text and numbers (Parquet columns have one type) and a missing value
     frame = pd.DataFrame({"doc_id": ["a", "b", "c"], "value": ["1.5", 2, None], "n": [1, 2, 3], 7: [True, False, True]})
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 10**9)
+    whole, two_rows = (tables.write_table(f, "runner_big").stat().st_size for f in (frame, frame.head(2)))
+    assert two_rows < whole
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", whole)  # the whole table reaches it, its first two rows do not
     tables.write_table(frame, "runner_big")
     copy = tables.fastparquet.ParquetFile(str(paths.TABLES / "runner_big.parquet")).to_pandas()
     assert list(copy.columns) == ["doc_id", "value", "n", "7"]

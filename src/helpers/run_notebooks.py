@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import os
+import re
 import sys
 import tempfile
 import time
@@ -32,6 +33,7 @@ from nbclient.exceptions import CellExecutionError  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 
 from helpers.base import paths  # noqa: E402
+from helpers.stage1_load.inputs import CorpusUnusable, check_corpus  # noqa: E402
 
 SLOW_CELL_SECONDS = 2.0  # cells at least this slow are listed under their notebook's time
 KERNEL_STARTUP_SECONDS = 300  # a kernel starting on a loaded machine may take long; a dead one still fails
@@ -84,6 +86,33 @@ def write_html(nb, notebook: Path, html_dir: Path, exporter: HTMLExporter | None
     target = html_dir / f"{notebook.stem}.html"
     target.write_text(body, encoding="utf-8")
     return target
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")  # colour and cursor codes IPython puts in errors
+
+
+def failure_line(notebook: Path, exc: BaseException, index: int, line: str, page: Path) -> str:
+    """'notebook NN failed: <exception>: <first line of its message> (cell i `code`); full log: <page>', no ANSI."""
+    if isinstance(exc, CellExecutionError):
+        name, message = exc.ename, exc.evalue
+    else:
+        name, message = type(exc).__name__, str(exc)
+    lines = [ln.strip() for ln in ANSI.sub("", message or "").splitlines() if ln.strip()]
+    cause = f"{name}: {lines[0]}" if lines else name
+    where = f"cell {index} `{line}`" if index >= 0 else "before the first cell"
+    number = notebook.name.split("_", 1)[0]
+    return f"notebook {number} failed: {cause} ({where}); full log: {page}"
+
+
+def preflight(corpus: Path) -> str:
+    """Before any kernel starts: remove the last report (a failed run must not leave one looking current) and check the
+    corpus folder; '' if the run can start, else the one line saying why not."""
+    paths.REPORT_HTML.unlink(missing_ok=True)
+    try:
+        check_corpus(corpus)
+    except CorpusUnusable as exc:
+        return f"cannot build: {exc}"
+    return ""
 
 
 # ---------------------------------------------------------------- warm kernels
@@ -160,7 +189,7 @@ async def stop_kernel(km: AsyncKernelManager | None) -> None:
 
 
 # ---------------------------------------------------------------- running
-async def execute(nb, notebook: Path, km: AsyncKernelManager) -> list[tuple[int, str, float]]:
+async def execute(nb, notebook: Path, km: AsyncKernelManager, page: Path) -> list[tuple[int, str, float]]:
     """Execute one notebook in the given kernel; returns (cell index, first line, seconds) of every cell; raises
     StageFailed (one line) on an error."""
     client = EchoingClient(
@@ -176,12 +205,7 @@ async def execute(nb, notebook: Path, km: AsyncKernelManager) -> list[tuple[int,
         await client.async_execute()
     except Exception as exc:  # a cell raised, the kernel died (e.g. out of memory) or did not start
         index, line = client.current
-        if isinstance(exc, CellExecutionError):
-            reason = f"{exc.ename}: {exc.evalue}".strip()
-        else:
-            reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-        where = f"cell {index} `{line}`" if index >= 0 else "before the first cell"
-        raise StageFailed(f"{notebook.name} FAILED in {where}: {reason} (traceback in {notebook.stem}.html)") from exc
+        raise StageFailed(failure_line(notebook, exc, index, line, page)) from exc
     finally:
         if client.kc is not None:
             client.kc.stop_channels()
@@ -218,7 +242,7 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
                 km = await (upcoming or launch(i, Path(sockets)))
                 upcoming = launch(i + 1, Path(sockets)) if ahead and i + 1 < len(notebooks) else None
                 try:
-                    cells = await execute(nb, path, km)
+                    cells = await execute(nb, path, km, html_dir / f"{path.stem}.html")
                 except StageFailed:
                     await asyncio.gather(*exports)  # the exporter is not shared between threads
                     write_html(nb, path, html_dir, exporter)
@@ -241,10 +265,14 @@ def main(argv: list[str]) -> int:
     html_dir, notebooks = Path(argv[0]), [Path(a) for a in argv[1:]]
     os.environ.setdefault("ENGINE_PROGRESS", "text")  # the kernels inherit it: text bars, echoed by EchoingClient
     total = time.perf_counter()
+    refused = preflight(paths.CORPUS)
+    if refused:
+        print(refused, file=sys.stderr, flush=True)
+        return 2
     try:
         asyncio.run(run_all(notebooks, html_dir))
     except StageFailed as failed:
-        print(f"  {failed}", file=sys.stderr, flush=True)
+        print(failed, file=sys.stderr, flush=True)
         return 1
     print(f"  {'total':<28} {time.perf_counter() - total:6.1f} s", flush=True)
     return 0

@@ -20,7 +20,7 @@ from helpers.base.tables import read_table, write_table
 FIGURE_INDEX = "figure_index"
 # notebook -> (tables it writes, figures it may draw; '*' stands for a street's name)
 REGISTRY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "01_load_and_clean": (("documents", "cleaning_log", "cleaning_summary", "segments"), ()),
+    "01_load_and_clean": (("documents", "cleaning_log", "cleaning_summary", "segments", "input_problems"), ()),
     "02_words": (
         ("dictionary_check", "term_frequencies", "concept_frequencies", "keyness", "keyness_summary"),
         ("top_terms_corpus", "top_terms_by_street", "wordcloud_corpus", "wordcloud_*", "keyness_streets"),

@@ -76,3 +76,6 @@ GROUP_DISTRICT = "district-wide"  # study-area text about no one street (a distr
 GROUP_OUTSIDE = "outside"  # documents from another district
 GROUP_UNKNOWN = "unknown"  # anonymised or unplaced documents
 NON_STREET_GROUPS: tuple[str, ...] = (GROUP_DISTRICT, GROUP_OUTSIDE, GROUP_UNKNOWN)
+
+# ---------------------------------------------------------------- cleaning steps named outside cleaning.STEPS
+STEP_WEB_PAGE = "web_page"  # a saved web page replaced by its article text (cleaning_log.csv `step`)

@@ -8,6 +8,7 @@ so the log answers "where did this text go?" for every character.
 from __future__ import annotations
 
 import codecs
+import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from helpers.base import schema
 from helpers.base.chinese import (
     CJK,
     HAN,
@@ -25,6 +27,7 @@ from helpers.base.chinese import (
     plausible_char,
     simplified,
 )
+from helpers.stage1_load import pages
 
 # What an edit did, for a reader who must not be told more than happened (cleaning_log.csv `outcome`).
 REPAIRED, PARTIAL, DELETED, REPLACED = "repaired", "partial", "deleted", "replaced"
@@ -82,6 +85,22 @@ def line_spans(text: str) -> list[tuple[int, int]]:
 def remove_line(text: str, start: int, end: int, note: str) -> Edit:
     """An edit deleting a whole line together with its newline."""
     return Edit(start, min(end + 1, len(text)), "", note)
+
+
+# ---------------------------------------------------------------- 0. saved web pages, stray tags and entities
+ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,9}|#[0-9]{2,7}|#[xX][0-9A-Fa-f]{2,6});")
+
+
+def extract_web_page(text: str) -> list[Edit]:
+    """A saved web page becomes its article text (pages.extract_page); in a text, stray tags go, entities are decoded."""
+    if pages.is_web_page(text):
+        page = pages.extract_page(text)
+        return [Edit(0, len(text), page.text, f"web page → article text ({page.extractor}), its title, date and source → metadata", REPLACED)]
+    code = [Edit(m.start(), m.end(), "", "stray script or style") for m in pages.CODE_ELEMENT.finditer(text)]
+    inside = lambda i: any(c.start <= i < c.end for c in code)  # noqa: E731
+    tags = code + [Edit(m.start(), m.end(), "", "stray HTML tag") for m in pages.HTML_TAG.finditer(text) if not inside(m.start())]
+    entities = regex_edits(ENTITY, text, lambda m: html.unescape(m.group(0)), "HTML entity → character")
+    return tags + [e for e in entities if not any(t.start <= e.start < t.end for t in tags)]
 
 
 # ---------------------------------------------------------------- 1. line ends and invisible characters
@@ -301,7 +320,7 @@ def fix_ocr_dash(text: str) -> list[Edit]:
 # ---------------------------------------------------------------- 7. front matter, boilerplate, credits
 BOILERPLATE = [
     ("site navigation", re.compile(r"^.{1,40}(>>|›|»|＞＞|>\s).{1,40}$")),
-    ("share button", re.compile(r"(微信|微博|QQ).{0,8}(扫一扫|分享|关注)|^(分享到|扫一扫|打印本页|关闭窗口|返回顶部|【字号|字号[:：])")),
+    ("share button", re.compile(r"(微信|微博|QQ).{0,8}(扫一扫|分享|关注)|^(分享到|扫一扫|打印本页|关闭窗口|返回顶部|【字号|【字体|字号[:：]|字体[:：])")),
     ("page footer", re.compile(r"^(相关热词搜索|相关阅读|相关新闻|热点文章阅读|热点文章|推荐阅读|上一篇|下一篇|延伸阅读|版权所有|免责声明|责任编辑)")),
     (
         "publication metadata",
@@ -477,6 +496,7 @@ def strip_markup(text: str) -> list[Edit]:
 
 
 STEPS: list[tuple[str, Callable[[str], list[Edit]]]] = [
+    (schema.STEP_WEB_PAGE, extract_web_page),
     ("line_ends", normalise_line_ends),
     ("pinyin", strip_pinyin),
     ("mojibake", repair_mojibake),
@@ -496,10 +516,18 @@ STEPS: list[tuple[str, Callable[[str], list[Edit]]]] = [
 ]
 
 
+EXAMPLE_SPAN = 120  # an edited span longer than this (a whole web page, a repeated paragraph) is shown by its ends
+
+
 def context_example(text: str, edit: Edit, width: int = 8) -> str:
-    """'…before[old]after… → …before[new]after…' for the log."""
+    """'…before[old]after… → …before[new]after…' for the log; line ends shown as ¶ (and a CR as ␍)."""
     left, right = text[max(edit.start - width, 0) : edit.start], text[edit.end : edit.end + width]
-    show = lambda s: s.replace("\n", "¶")  # noqa: E731 - newlines must stay visible in a CSV cell
+
+    def show(s: str) -> str:
+        if len(s) > EXAMPLE_SPAN:  # the full text is in the log's before/after columns
+            s = f"{s[: EXAMPLE_SPAN // 2]}…({len(s) - EXAMPLE_SPAN:,} characters)…{s[-EXAMPLE_SPAN // 2 :]}"
+        return s.replace("\r", "␍").replace("\n", "¶")  # line ends must stay visible in a table cell
+
     return f"…{show(left)}[{show(text[edit.start : edit.end])}]{show(right)}… → …{show(left)}[{show(edit.after)}]{show(right)}…"
 
 

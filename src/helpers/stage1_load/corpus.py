@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
 import re
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import charset_normalizer
@@ -17,16 +15,24 @@ import pandas as pd
 
 from helpers.base import schema
 from helpers.base.chinese import HAN_CHAR, cjk_share, plausible_char
+from helpers.stage1_load import pages
+from helpers.stage1_load.inputs import (  # noqa: F401 - corpus.corpus_files and the manifest's names are used as corpus.*
+    HTML_SUFFIXES,
+    INPUT_PROBLEM_COLUMNS,
+    MANIFEST_FIELDS,
+    MANIFEST_NAME,
+    MANIFEST_OPTIONAL,
+    TEXT_SUFFIXES,
+    CorpusUnusable,
+    InputProblem,
+    ManifestUnusable,
+    check_corpus,
+    corpus_files,
+    manifest_rows,
+)
 from helpers.stage1_load.places import gazetteer
 from helpers.stage1_load.segmentation import heading_of, infer_genre
 
-MANIFEST_NAME = "manifest.csv"
-MANIFEST_FIELDS = ["doc_id", "title", "outlet", "credits", "date", "genre", "script", "street", "notes"]
-# Columns a manifest may add: the district a document belongs to, and its scope (schema.SCOPES) when the text
-# cannot tell (an anonymised speech known to be from the study area, say).
-MANIFEST_OPTIONAL = ["district", "scope"]
-TEXT_SUFFIXES = (".txt",)
-HTML_SUFFIXES = (".html", ".htm")
 # Encodings a Chinese text file plausibly comes in; detection is restricted to these so that
 # a GBK file is never "detected" as, say, Korean cp949 and decoded into nonsense without an error.
 CANDIDATE_ENCODINGS = ["gb18030", "big5", "utf_16_le", "utf_16_be"]
@@ -124,81 +130,6 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return text, best.encoding
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """The .txt and saved .html files of a corpus folder in a stable (name) order."""
-    if not folder.is_dir():
-        raise FileNotFoundError(f"corpus folder {folder} does not exist")
-    suffixes = TEXT_SUFFIXES + HTML_SUFFIXES
-    return sorted((p for p in folder.iterdir() if p.suffix.lower() in suffixes and p.is_file()), key=lambda p: p.name)
-
-
-class _TextOfPage(HTMLParser):
-    """The visible text of a saved web page: the <title> first, one line per block element, scripts dropped."""
-
-    BLOCKS = {
-        "p",
-        "div",
-        "br",
-        "li",
-        "tr",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "nav",
-        "table",
-        "ul",
-        "ol",
-        "blockquote",
-        "figcaption",
-        "title",
-    }
-    HIDDEN = {"script", "style", "noscript", "template", "head"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: list[str] = []
-        self.hidden = 0
-        self.in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        self.in_title = self.in_title or tag == "title"
-        self.hidden += tag in self.HIDDEN and tag != "head"
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self.in_title = False
-        if tag in self.HIDDEN and tag != "head":
-            self.hidden = max(self.hidden - 1, 0)
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title:
-            self.title.append(data)
-        elif not self.hidden:
-            self.parts.append(data)
-
-
-def html_text(markup: str) -> str:
-    """The text of a saved web page (title line first), with blank lines between blocks collapsed."""
-    parser = _TextOfPage()
-    parser.feed(markup)
-    parser.close()
-    body = re.sub(r"[ \t\u00a0]*\n[\s]*\n+", "\n\n", "".join(parser.parts))
-    title = " ".join("".join(parser.title).split())
-    return ((title + "\n\n") if title else "") + body.strip() + "\n"
-
-
 def load_corpus(folder: Path) -> Corpus:
     """Read every .txt and .html file; undecodable ones are listed as rejected, never half-read."""
     corpus = Corpus()
@@ -206,10 +137,9 @@ def load_corpus(folder: Path) -> Corpus:
         data = path.read_bytes()
         try:
             text, encoding = decode_bytes(data)
-            if path.suffix.lower() in HTML_SUFFIXES:
-                text = html_text(text)
-                if not text.strip():
-                    raise DecodeError("web page with no visible text")
+            # a page is kept whole: the cleaning's first step replaces it by its article, with a log row
+            if (path.suffix.lower() in HTML_SUFFIXES or pages.is_web_page(text)) and not pages.extract_page(text).text.strip():
+                raise DecodeError("web page with no visible text")
         except DecodeError as exc:
             corpus.rejected.append(Rejected(path.name, str(exc)))
             continue
@@ -217,21 +147,56 @@ def load_corpus(folder: Path) -> Corpus:
     return corpus
 
 
-def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
-    """The curated metadata rows of a corpus folder, keyed by doc_id (empty if there is no manifest)."""
+def check_manifest(folder: Path) -> tuple[dict[str, dict[str, str]], list[InputProblem]]:
+    """The usable rows of a folder's manifest by doc_id, and one InputProblem per thing wrong with it.
+
+    A missing column, a row without a doc_id, a doc_id naming no file of the folder, a repeated doc_id, a scope or
+    street the project does not know: each is reported and worked around (the field is read from the text instead).
+    Only a manifest the build cannot use at all raises ManifestUnusable."""
     path = folder / MANIFEST_NAME
     if not path.exists():
-        return {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    missing = [f for f in MANIFEST_FIELDS if rows and f not in rows[0]]
+        return {}, []
+    key, header, rows = manifest_rows(path)
+    name = path.name
+    problems: list[InputProblem] = []
+    missing = [f for f in MANIFEST_FIELDS[1:] if f not in header]
     if missing:
-        raise ValueError(f"{path}: manifest lacks the columns {missing}")
-    for row in rows:
-        scope = (row.get("scope") or "").strip()
+        problems.append(InputProblem(name, 1, "", f"lacks the column{'s' * (len(missing) > 1)} {', '.join(missing)}", "read from each text instead"))
+    unknown = [c for c in header if c and c not in MANIFEST_FIELDS + MANIFEST_OPTIONAL + ["file"]]
+    if unknown:
+        problems.append(InputProblem(name, 1, "", f"has unknown column{'s' * (len(unknown) > 1)} {', '.join(unknown)}", "ignored"))
+    files = {p.stem: p for p in corpus_files(folder)}
+    usable: dict[str, dict[str, str]] = {}
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        doc_id = Path(row.get(key, "")).stem if key == "file" else row.get(key, "")
+        if not any(row.values()):
+            continue  # a blank line
+        if not doc_id:
+            problems.append(InputProblem(name, line, "", f"row has no {key}", "row ignored"))
+            continue
+        if doc_id in first_line:
+            problems.append(InputProblem(name, line, doc_id, f"{doc_id} is described again (first on line {first_line[doc_id]})", "this row ignored"))
+            continue
+        first_line[doc_id] = line
+        if doc_id not in files:
+            problems.append(InputProblem(name, line, doc_id, f"row for {doc_id}, but the folder has no file {doc_id}.txt or .html", "row ignored"))
+            continue
+        scope = row.get("scope", "")
         if scope and scope not in schema.SCOPES:
-            raise ValueError(f"{path}: row {row['doc_id']} has scope {scope!r}; expected one of {', '.join(schema.SCOPES)}")
-    return {row["doc_id"]: {k: (v or "").strip() for k, v in row.items() if k} for row in rows}
+            problems.append(InputProblem(name, line, doc_id, f"scope {scope!r} is not one of {', '.join(schema.SCOPES)}", "scope read from the text"))
+            row["scope"] = ""
+        street = row.get("street", "")
+        if street and street not in gazetteer().streets:
+            problems.append(InputProblem(name, line, doc_id, f"street {street!r} is not a street of places.csv", "street read from the text"))
+            row["street"] = ""
+        usable[doc_id] = {**row, "doc_id": doc_id}
+    return usable, problems
+
+
+def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
+    """The usable curated metadata rows of a corpus folder, keyed by doc_id (empty if there is no manifest)."""
+    return check_manifest(folder)[0]
 
 
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
@@ -249,7 +214,8 @@ def iso_date(text: str) -> str:
 
 
 def infer_metadata(raw: str, clean: str, log: list[dict]) -> dict[str, str]:
-    """Metadata read off a document itself: title lines, credits, dates and sources the cleaning moved out."""
+    """Metadata read off a document itself: title lines, credits, dates and sources the cleaning moved out, and for a
+    saved web page the title, date and source printed around its article (pages.extract_page)."""
 
     def moved(reason: str) -> list[str]:
         return [r["before"].strip() for r in log if r["reason"] == reason]
@@ -260,11 +226,16 @@ def infer_metadata(raw: str, clean: str, log: list[dict]) -> dict[str, str]:
     sources = [m.group(1) for line in meta for m in [SOURCE.search(line)] if m]
     outlets = [m.group(1).strip() for line in credits for m in [OUTLET_FROM_CREDIT.match(line)] if m]
     title = " — ".join(t.lstrip("#").strip() for t in titles)
+    date = iso_date(" ".join(meta))
+    if any(r["step"] == schema.STEP_WEB_PAGE and r["outcome"] == "replaced" for r in log):
+        page = pages.extract_page(raw)  # the page's own title, date and source come before what its article repeats
+        title, date = page.title.lstrip("#").strip() or title, page.date or date
+        sources = [page.source] if page.source else sources
     return {
         "title": title,
         "outlet": "; ".join(dict.fromkeys(sources + outlets)),
         "credits": "; ".join(credits),
-        "date": iso_date(" ".join(meta)) or iso_date(raw[:400]),
+        "date": date or iso_date(raw[:400]),
         "genre": infer_genre(clean, title),
         "script": "Traditional" if converted > TRADITIONAL_SHARE * max(han, 1) else "Simplified",
         "street": "",
@@ -299,10 +270,29 @@ def place_of(title: str, clean: str, curated: dict[str, str]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- copies of one text (reposts, re-prints)
+# Why this and not MinHash (datasketch): a repost is the same article inside new page furniture (a site header, a
+# footer, an editor's credit), so the question is how much of the smaller text the other contains, not the Jaccard
+# similarity of the two, which the added furniture lowers. A content-defined sample of shingles answers it exactly for
+# the sampled shingles, deterministically (crc32, no random permutations), and an inverted index over the samples
+# keeps the cost near linear in the corpus, which is what MinHash-LSH would have bought.
 SHINGLE = 12  # characters per shingle: long enough that shared shingles mean shared sentences
 SAMPLE_EVERY = 8  # keep the shingles whose hash is 0 mod 8: a fixed, content-defined sample (no pairwise scan)
 COMMON_SHINGLE = 50  # a sampled shingle in more texts than this is boilerplate, not evidence of copying
-COPY_SHARE = 0.8  # the smaller text's sampled shingles found in the other: a copy (a repost, an excerpt)
+MIN_SAMPLED = 5  # a text with fewer sampled shingles (under ~100 characters) is too short to call a copy
+# The smaller text's sampled shingles found in the other: at least this share is a copy (a repost, an excerpt).
+# Measured (tests/test_copies.py): a repost of seed 003 re-wrapped, in a web page's header and footer, with an editor
+# credit and converted to Traditional script keeps 0.9+ of them after cleaning (the Traditional→Simplified round trip
+# changes a few characters, each breaking the 12 shingles across it); two different reports of one meeting (seeds 000
+# and 001) share quotes and figures yet under 0.05, so 0.8 sits far from both.
+COPY_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A document that copies another: the one kept, and the share of the copy's sampled shingles found in it."""
+
+    original: str
+    similarity: float
 
 
 def fingerprint(text: str) -> frozenset[int]:
@@ -312,27 +302,28 @@ def fingerprint(text: str) -> frozenset[int]:
     return frozenset(h for h in hashes if h % SAMPLE_EVERY == 0)
 
 
-def find_copies(texts: dict[str, str]) -> dict[str, str]:
-    """doc_id -> the doc_id it copies: the same text (after cleaning and Traditional→Simplified) or most of it.
+def find_copies(texts: dict[str, str], order: list[str] | None = None) -> dict[str, Copy]:
+    """doc_id -> Copy: the same text (after cleaning and Traditional→Simplified) or most of it, as another.
 
-    Each text is compared only with earlier texts sharing sampled shingles (an inverted index), so the cost grows
-    with the corpus, not with its square. The earlier document in name order is kept as the original."""
+    Documents are taken in `order` (the one to keep first; default: name order) and each is compared only with the
+    documents kept before it that share sampled shingles (an inverted index), so the cost grows with the corpus,
+    not with its square."""
     index: dict[int, list[str]] = defaultdict(list)
     prints = {doc_id: fingerprint(text) for doc_id, text in texts.items()}
     exact: dict[str, str] = {}
-    copies: dict[str, str] = {}
-    for doc_id in sorted(texts):
+    copies: dict[str, Copy] = {}
+    for doc_id in order if order is not None else sorted(texts):
         digest = hashlib.sha256(re.sub(r"[^\w]", "", texts[doc_id]).encode("utf-8")).hexdigest()
         if digest in exact:
-            copies[doc_id] = exact[digest]
+            copies[doc_id] = Copy(exact[digest], 1.0)
             continue
         exact[digest] = doc_id
         mine = prints[doc_id]
         shared = Counter(other for h in mine for other in index.get(h, ()) if len(index[h]) <= COMMON_SHINGLE)
         for other, n in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
             smaller = min(len(mine), len(prints[other]))
-            if smaller >= 5 and n / smaller >= COPY_SHARE:
-                copies[doc_id] = copies.get(other, other)
+            if smaller >= MIN_SAMPLED and n / smaller >= COPY_SHARE:
+                copies[doc_id] = Copy(other, round(n / smaller, 3))
                 break
         if doc_id not in copies:
             for h in mine:
@@ -340,9 +331,62 @@ def find_copies(texts: dict[str, str]) -> dict[str, str]:
     return copies
 
 
+def keep_order(rows: list[dict]) -> list[str]:
+    """Which of two copies is kept: the one with a manifest row, then the earlier date, then the earlier file name."""
+
+    def key(row: dict) -> tuple[int, str, str]:
+        date = iso_date(row["date"]) or (year_of(row["date"]) + "-99-99" if year_of(row["date"]) else "9999")
+        return (row["metadata_source"] != "manifest", date, row["doc_id"])
+
+    return [row["doc_id"] for row in sorted(rows, key=key)]
+
+
+def kept_because(copy: dict, original: dict) -> str:
+    """Why the original, not the copy, is the one counted (documents.csv `duplicate_note`)."""
+    if original["metadata_source"] == "manifest" and copy["metadata_source"] != "manifest":
+        reason = "it has the manifest row"
+    elif keep_order([copy, original])[0] == original["doc_id"] and iso_date(original["date"]) != iso_date(copy["date"]):
+        reason = f"it is dated earlier ({original['date'] or '?'} vs {copy['date'] or 'no date'})"
+    else:
+        reason = "its file name comes first"
+    return f"{original['doc_id']} kept: {reason}"
+
+
+def input_notes(doc: RawDocument, log: list[dict]) -> list[tuple[str, str]]:
+    """(what was unusual about a file's form, what cleaning did about it): documents.csv `input_notes`."""
+    notes = []
+    page = [r for r in log if r["step"] == schema.STEP_WEB_PAGE and r["outcome"] == "replaced"]
+    if page:
+        kind = "saved web page" if doc.path.suffix.lower() in HTML_SUFFIXES else f"web page saved as {doc.path.suffix or 'a file'}"
+        notes.append((kind, page[0]["reason"].removeprefix("web page → ")))
+    elif any(r["step"] == schema.STEP_WEB_PAGE for r in log):
+        notes.append(("HTML tags or entities in the text", "removed or decoded by cleaning"))
+    crlf = doc.text.count("\r\n")
+    if crlf:
+        notes.append((f"Windows line ends (CRLF, {crlf:,} lines)", "turned into LF by cleaning"))
+    elif "\r" in doc.text:
+        notes.append(("old Mac line ends (CR)", "turned into LF by cleaning"))
+    return notes
+
+
+def input_problems(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]], documents: pd.DataFrame, manifest_problems: list[InputProblem]) -> pd.DataFrame:
+    """input_problems.csv: each manifest problem, rejected file, copy and unusual file form in one line (`text`)."""
+    rows = list(manifest_problems)
+    docs = documents.set_index("doc_id")
+    for bad in corpus.rejected:
+        rows.append(InputProblem(bad.file, 0, bad.file.rsplit(".", 1)[0], f"not read: {bad.reason}", "left out"))
+    for doc in corpus.documents:
+        row = docs.loc[doc.doc_id]
+        if row["duplicate_of"]:
+            shared = f"{float(row['duplicate_similarity']):.0%} of the smaller text's sampled shingles shared"
+            rows.append(InputProblem(doc.path.name, 0, doc.doc_id, f"copy of {row['duplicate_of']} ({shared})", f"counted once: {row['duplicate_note']}"))
+        rows += [InputProblem(doc.path.name, 0, doc.doc_id, problem, action) for problem, action in input_notes(doc, cleaned[doc.doc_id][1])]
+    frame = pd.DataFrame([{c: getattr(p, c) for c in INPUT_PROBLEM_COLUMNS} for p in rows], columns=INPUT_PROBLEM_COLUMNS)
+    return frame.assign(text=[p.text() for p in rows])
+
+
 def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]], manifest: dict[str, dict[str, str]]) -> pd.DataFrame:
     """documents.csv: manifest metadata where curated, inferred otherwise, gaps named; place, year, copies, rejects."""
-    copies = find_copies({doc_id: clean for doc_id, (clean, _) in cleaned.items()})
     rows = []
     for doc in corpus.documents:
         clean, log = cleaned[doc.doc_id]
@@ -354,8 +398,8 @@ def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]
         row["genre"] = schema.normalise_genre(row["genre"]) or inferred["genre"]
         row.update(place_of(inferred["title"] or row["title"], clean, curated))
         row["year"] = year_of(row["date"])
-        row["duplicate_of"] = copies.get(doc.doc_id, "")
         row["metadata_source"] = "manifest" if curated else "inferred from text"
+        row["input_notes"] = "; ".join(f"{problem} → {action}" for problem, action in input_notes(doc, log))
         row["missing_metadata"] = ", ".join(f for f in ("title", "outlet", "date", "credits") if not row[f])
         row.update(
             {
@@ -367,6 +411,13 @@ def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]
             }
         )
         rows.append(row)
+    copies = find_copies({doc_id: clean for doc_id, (clean, _) in cleaned.items()}, keep_order(rows))
+    by_id = {row["doc_id"]: row for row in rows}
+    for row in rows:
+        copy = copies.get(row["doc_id"])
+        if copy:
+            row["duplicate_of"], row["duplicate_similarity"] = copy.original, copy.similarity
+            row["duplicate_note"] = kept_because(row, by_id[copy.original])
     for bad in corpus.rejected:
         rows.append(
             {
@@ -393,8 +444,11 @@ def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]
         "attribution",
         "year",
         "duplicate_of",
+        "duplicate_similarity",
+        "duplicate_note",
         "metadata_source",
         "missing_metadata",
+        "input_notes",
         "raw_bytes",
         "raw_chars",
         "clean_chars",
@@ -402,7 +456,8 @@ def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]
         "chars_removed",
     ]
     frame = frame.reindex(columns=columns)
-    text_columns = [c for c in columns if c not in ("rejected", "raw_bytes", "raw_chars", "clean_chars", "edits", "chars_removed")]
-    frame[text_columns] = frame[text_columns].fillna("")
+    numbers = ("rejected", "duplicate_similarity", "raw_bytes", "raw_chars", "clean_chars", "edits", "chars_removed")
+    text_columns = [c for c in columns if c not in numbers]
+    frame[text_columns] = frame[text_columns].astype(object).fillna("")
     frame = frame.astype({"rejected": bool})  # an empty corpus still has a boolean column to filter on
     return frame.sort_values("doc_id", kind="stable").reset_index(drop=True)

@@ -38,6 +38,7 @@ def load_tables() -> dict[str, pd.DataFrame]:
         "segments",
         "cleaning_summary",
         "cleaning_log",
+        "input_problems",
         "term_frequencies",
         "keyness",
         "keyness_summary",
@@ -183,14 +184,56 @@ def cleaning_story(summary: pd.DataFrame) -> list[str]:
     return lines
 
 
+def input_part(t: dict[str, pd.DataFrame]) -> str:
+    """What was wrong with the manifest, which documents are copies of which, and what was unusual about a file."""
+    problems = t.get("input_problems", pd.DataFrame())
+    docs = t["documents"]
+    copies = docs[docs["duplicate_of"].astype(str) != ""] if "duplicate_of" in docs else docs.head(0)
+    out = "<h3>Copies counted once</h3>"
+    if len(copies):
+        cols = [c for c in ("doc_id", "duplicate_of", "duplicate_similarity", "duplicate_note") if c in copies]
+        out += table(
+            copies[cols],
+            "copies",
+            source="documents",
+            takeaway=f"{len(copies)} document{'s' * (len(copies) > 1)} repeat{'s' * (len(copies) == 1)} another and "
+            f"{'are' if len(copies) > 1 else 'is'} left out of every count (segments, words, keyness, frames, figures).",
+            caption="Each copy, the document kept in its place, and the share of the smaller text's sampled 12-character "
+            "passages found in the other (after cleaning, Traditional script converted; 1 = all of it).",
+            cannot_show="which of the two the source published first, when neither the manifest nor the page says.",
+        )
+    else:
+        out += "<p>None: no document repeats another.</p>"
+    out += "<h3>Problems with the input, and what the build did</h3>"
+    if len(problems):
+        manifest = problems[problems["line"].astype(int) > 0]
+        shown = problems.assign(line=problems["line"].map(lambda v: v if int(v) else ""))  # 0: the whole file
+        out += table(
+            shown[["file", "line", "problem", "action"]],
+            "input_problems",
+            source="input_problems",
+            max_rows=MAX_ROWS,
+            takeaway=f"{len(manifest)} problem{'s' * (len(manifest) != 1)} in the manifest, "
+            f"{len(problems) - len(manifest)} note{'s' * (len(problems) - len(manifest) != 1)} on files.",
+            caption="One line each: the file (and manifest line) it concerns, what was wrong or unusual, what the build did.",
+            cannot_show="whether a manifest row meant another file: an unmatched row is ignored, not guessed.",
+        )
+    else:
+        out += "<p>None: the manifest matches the files and every file is plain text.</p>"
+    return out
+
+
 def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
     """Documents, rejected files, what cleaning did (repairs, partial repairs, deletions and joins apart), segments."""
     docs = t["documents"]
     s = Section("corpus", "1. The corpus and its cleaning")
     accepted = docs[docs["rejected"].astype(str) != "True"]
-    genres = accepted["genre"].value_counts()
+    copies = int((accepted["duplicate_of"].astype(str) != "").sum()) if "duplicate_of" in accepted else 0
+    genres = accepted.loc[accepted["duplicate_of"].astype(str) == "", "genre"].value_counts() if copies else accepted["genre"].value_counts()
     s.parts.append(
-        f"<p>{len(accepted)} documents: "
+        f"<p>{len(accepted)} documents"
+        + (f" ({copies} a copy of another, counted once)" if copies else "")
+        + ": "
         + ", ".join(f"{n} × {h(g)}" for g, n in genres.items())
         + ". Each was decoded strictly and cleaned by small logged steps; the provenance of each is in section 7.</p>"
     )
@@ -220,6 +263,7 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
         "<h3>Rejected files</h3>"
         + (table(rejected[["file", "reason"]], "rejected", source="documents") if len(rejected) else "<p>None: every file decoded cleanly.</p>")
     )
+    s.parts.append(input_part(t))
     summary = t["cleaning_summary"]
     s.parts.append(
         "<h3>What cleaning did</h3>"
@@ -814,6 +858,7 @@ TABLE_NOTES = {
     "segments": "one row per analysis unit with its street, genre, speaker and cleaned text",
     "cleaning_log": "one row per cleaning edit (with outcome and copies removed); replaying it rebuilds the clean text",
     "cleaning_summary": "edits per document, step, reason and outcome",
+    "input_problems": "each manifest problem, copy, web page and unusual file, in one line, with what the build did",
     "term_frequencies": "term counts per scope",
     "dictionary_check": "whether the domain terms are kept whole by the word segmenter",
     "keyness": "distinctive terms per street or document (log-odds, z)",
