@@ -22,7 +22,7 @@ def assert_inert(html_text: str) -> None:
 
 def header_cell(column: str) -> str:
     """How a table shows a column: its English header, the raw name as a tooltip."""
-    return f'<th title="{column}">{blocks.h(bilingual.header(column))}</th>'
+    return f'<th title="{column}">{blocks.escape_html(bilingual.header(column))}</th>'
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def scratch(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- escaping blocks
 def test_esc_makes_text_inert_for_html_and_markdown():
-    assert blocks.esc("<b>*党建*</b> [x](y)") == r"&lt;b&gt;\*党建\*&lt;/b&gt; \[x\]\(y\)"
+    assert blocks.escape_markdown("<b>*党建*</b> [x](y)") == r"&lt;b&gt;\*党建\*&lt;/b&gt; \[x\]\(y\)"
 
 
 def test_md_escapes_text_and_passes_numbers():
@@ -64,9 +64,9 @@ def test_md_escapes_text_and_passes_numbers():
 
 
 def test_h_formats_numbers_and_escapes_text():
-    assert blocks.h(1234.5) == "1,234.5" and blocks.h(2.0) == "2" and blocks.h(0.125) == "0.12"
-    assert blocks.h(None) == "" and blocks.h(float("nan")) == "" and blocks.h(7) == "7"
-    assert blocks.h('"<平湖>"') == "&quot;&lt;平湖&gt;&quot;"
+    assert blocks.escape_html(1234.5) == "1,234.5" and blocks.escape_html(2.0) == "2" and blocks.escape_html(0.125) == "0.12"
+    assert blocks.escape_html(None) == "" and blocks.escape_html(float("nan")) == "" and blocks.escape_html(7) == "7"
+    assert blocks.escape_html('"<平湖>"') == "&quot;&lt;平湖&gt;&quot;"
 
 
 # ---------------------------------------------------------------- key findings
@@ -128,7 +128,7 @@ def test_key_findings_state_the_tables_numbers():
     assert findings[1].startswith("<b>2</b> of 3 streets put the <b>battle and attack</b> frame first; in <b>1</b> of them it stays ahead")
     # the showcased task: the hostile task name of 平湖 and 布吉, escaped; 2 different tasks in all
     assert findings[2] == (
-        f"The task most often showcased is <b>{blocks.h(PAYLOAD.lower())}</b> (2 streets: {label('平湖')}, {label('布吉')}); "
+        f"The task most often showcased is <b>{blocks.escape_html(PAYLOAD.lower())}</b> (2 streets: {label('平湖')}, {label('布吉')}); "
         "2 different tasks are showcased in all."
     )
     # keyness: 平湖 has 2 distinctive terms, 布吉 none
@@ -190,9 +190,9 @@ def test_words_section_states_the_tests_and_escapes(scratch):
     html_text = sections.words_section(words_tables(), {}).html()
     assert '<section id="words"><h2>2. Words</h2>' in html_text
     # the top concepts: place names left out (平湖, 20), the others with their counts
-    assert "The corpus is dominated by " + blocks.h(bilingual.label("党建", max_english=30)) + " (12)" in html_text and "(20)" not in html_text
+    assert "The corpus is dominated by " + blocks.escape_html(bilingual.label("党建", max_english=30)) + " (12)" in html_text and "(20)" not in html_text
     # 平湖: two distinctive terms (征拆 3 of 4 sentences, q = 0.100, and the payload); 布吉: none passes
-    assert blocks.h(f"{bilingual.label('征拆', max_english=40)}: 3 of 4 sentences, q=0.100") in html_text
+    assert blocks.escape_html(f"{bilingual.label('征拆', max_english=40)}: 3 of 4 sentences, q=0.100") in html_text
     assert "none passes: too little text, or too like the rest" in html_text
     assert "1 of 2 streets have at least one distinctive term." in html_text and "1 of 2 streets have terms that pass the test." in html_text
     assert "Word cloud: corpus (seeded" in html_text and "Word cloud: 平湖" in html_text
@@ -315,7 +315,9 @@ def test_framing_section_states_rates_profiles_and_support(scratch):
     assert "<td>0.85</td>" in html_text and "<td>too few judged</td>" in html_text
     # the highest pooled frame rate: 平湖's battle, 86.957 → 87.0, interval 40.0–130.5, 4 hits
     pinghu = sections.street_label("平湖")
-    assert blocks.h(f"The highest frame rate is {pinghu}'s battle and attack (87.0 per 1,000 characters, 95% interval 40.0–130.5, 4 hits).") in html_text
+    assert (
+        blocks.escape_html(f"The highest frame rate is {pinghu}'s battle and attack (87.0 per 1,000 characters, 95% interval 40.0–130.5, 4 hits).") in html_text
+    )
     # profiles: frames with hits, order support as a share, thin marked, task with its terms
     assert "<td>Battle and attack (4), Mass line and service (1)</td>" in html_text and "<td>95%</td>" in html_text
     assert f"<td>{bilingual.code_name('land')} (征拆×3)</td>" in html_text and "<td>thin</td>" in html_text and "<td>no coded task</td>" in html_text
@@ -406,7 +408,7 @@ def test_page_has_title_facts_contents_findings_and_sections():
     assert '<li><a href="#corpus">1. The corpus</a></li><li><a href="#words">2. Words</a></li>' in document
     assert '<ol class="findings"><li>Finding <b>1</b></li></ol>' in document
     assert "Built 2019-02-18 · version 0.1.0 · corpus fingerprint" in document and ">abababababababab</code> (5 files)" in document
-    assert blocks.h(info.citation("Streets " + PAYLOAD)) in document
+    assert blocks.escape_html(info.citation("Streets " + PAYLOAD)) in document
     assert document.index("body one") < document.index("body two")
     assert "@font-face" not in document
 

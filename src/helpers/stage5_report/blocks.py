@@ -28,18 +28,18 @@ from helpers.stage5_report.bilingual import header, label, translate
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
 
 
-def esc(value: object) -> str:
+def escape_markdown(value: object) -> str:
     """Corpus text made inert for both HTML and Markdown."""
     return MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(value), quote=True))
 
 
 def md(template: str, **values: object):
     """A Markdown display whose placeholders are filled with escaped values (numbers pass through)."""
-    safe = {k: (v if isinstance(v, (int, float)) else esc(v)) for k, v in values.items()}
+    safe = {k: (v if isinstance(v, (int, float)) else escape_markdown(v)) for k, v in values.items()}
     return Markdown(template.format(**safe))
 
 
-def h(value: object) -> str:
+def escape_html(value: object) -> str:
     """HTML-escape any value for the report."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -52,9 +52,9 @@ def h(value: object) -> str:
 def caption_html(caption: str, takeaway: str = "", cannot_show: str = "") -> str:
     """A caption: the takeaway sentence (built from the tables by the caller) first, then what the view is, then
     what it cannot show. Arguments are plain text and escaped here."""
-    lead = f'<span class="takeaway">{h(takeaway)}</span> ' if takeaway else ""
-    limits = f' <span class="limits">What it cannot show: {h(cannot_show)}</span>' if cannot_show else ""
-    return lead + h(caption) + limits
+    lead = f'<span class="takeaway">{escape_html(takeaway)}</span> ' if takeaway else ""
+    limits = f' <span class="limits">What it cannot show: {escape_html(cannot_show)}</span>' if cannot_show else ""
+    return lead + escape_html(caption) + limits
 
 
 def png_scale(path: Path) -> int:
@@ -72,14 +72,14 @@ def figure(name: str, caption: str, alt: str | None = None, takeaway: str = "", 
     drawn, note = figure_status(index, name)
     path = paths.FIGURES / f"{name}.png"
     if not drawn or not path.exists():
-        return f'<p class="note">(No figure: {h(note or "not enough data in this corpus")}.)</p>'
+        return f'<p class="note">(No figure: {escape_html(note or "not enough data in this corpus")}.)</p>'
 
     with Image.open(path) as image:
         width = image.width // png_scale(path)
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return (
         f'<figure><div class="frame"><img src="data:image/png;base64,{data}" width="{width}" '
-        f'alt="{h(alt or takeaway or caption)}"></div>'
+        f'alt="{escape_html(alt or takeaway or caption)}"></div>'
         f"<figcaption>{caption_html(caption, takeaway, cannot_show)}</figcaption></figure>"
     )
 
@@ -93,7 +93,7 @@ shown_columns: set[str] = set()
 def csv_link(source: str) -> str:
     """A link to build/tables/<source>.csv, relative to build/report.html (the report and its tables travel as one
     folder; linking keeps the report small instead of duplicating ~1 MB of tables as data URIs)."""
-    return f'<a class="csv" href="tables/{h(source)}.csv" download>Download the data: tables/{h(source)}.csv</a>'
+    return f'<a class="csv" href="tables/{escape_html(source)}.csv" download>Download the data: tables/{escape_html(source)}.csv</a>'
 
 
 def table(
@@ -110,23 +110,23 @@ def table(
     script, offline); long ones scroll on screen and print whole; `source` links the build table it was drawn from."""
     shown = df if max_rows is None else df.head(max_rows)
     shown_columns.update(str(c) for c in shown.columns)
-    head = "".join(f'<th title="{h(c)}">{h(header(str(c)))}</th>' for c in shown.columns)
-    body = "\n".join("<tr>" + "".join(f"<td>{h(v)}</td>" for v in row) + "</tr>" for row in shown.itertuples(index=False))
+    head = "".join(f'<th title="{escape_html(c)}">{escape_html(header(str(c)))}</th>' for c in shown.columns)
+    body = "\n".join("<tr>" + "".join(f"<td>{escape_html(v)}</td>" for v in row) + "</tr>" for row in shown.itertuples(index=False))
     more = f'<p class="note">Showing {len(shown)} of {len(df)} rows; every row is in the CSV.</p>' if len(shown) < len(df) else ""
     search = (
-        (f'<input class="filter" type="search" placeholder="Filter {len(shown)} rows…" data-table="{h(table_id)}" aria-label="Filter table">')
+        (f'<input class="filter" type="search" placeholder="Filter {len(shown)} rows…" data-table="{escape_html(table_id)}" aria-label="Filter table">')
         if searchable
         else ""
     )
     text = caption_html(caption, takeaway, cannot_show) if (caption or takeaway or cannot_show) else ""
     # The caption sits outside the scrolling box, so a phone shows it whole while the table scrolls sideways.
-    cap = f'<p class="tcap" id="{h(table_id)}-caption">{text}</p>' if text else ""
-    described = f' aria-describedby="{h(table_id)}-caption"' if text else ""
+    cap = f'<p class="tcap" id="{escape_html(table_id)}-caption">{text}</p>' if text else ""
+    described = f' aria-describedby="{escape_html(table_id)}-caption"' if text else ""
     sortable = ' class="sortable"' if searchable else ""
     long = " long" if len(shown) > 25 else ""  # only long tables scroll on screen; print shows every row
     link = f'<p class="data">{csv_link(source)}</p>' if source else ""
     return (
-        f'{cap}{search}<div class="scroll{long}"><table id="{h(table_id)}"{sortable}{described}><thead><tr>{head}</tr></thead>'
+        f'{cap}{search}<div class="scroll{long}"><table id="{escape_html(table_id)}"{sortable}{described}><thead><tr>{head}</tr></thead>'
         f"<tbody>\n{body}\n</tbody></table></div>{more}{link}"
     )
 
@@ -160,7 +160,7 @@ class Section:
     def html(self) -> str:
         """The section as HTML."""
         return (
-            f'<section id="{h(self.anchor)}"><h2>{h(self.title)}</h2>\n'
+            f'<section id="{escape_html(self.anchor)}"><h2>{escape_html(self.title)}</h2>\n'
             + "\n".join(self.parts)
             + '<p class="top"><a href="#contents">↑ Contents</a></p></section>'
         )
@@ -307,16 +307,16 @@ return asc?r:-r;});rows.forEach(function(r){body.appendChild(r);});});});});
 
 def page(title: str, subtitle: str, findings: list[str], sections: list[Section], embed_font: bool = True, info: BuildInfo | None = None) -> str:
     """The whole HTML document: title, build facts and citation, contents, key findings, sections."""
-    toc = '<li><a href="#findings">Key findings</a></li>' + "".join(f'<li><a href="#{h(s.anchor)}">{h(s.title)}</a></li>' for s in sections)
+    toc = '<li><a href="#findings">Key findings</a></li>' + "".join(f'<li><a href="#{escape_html(s.anchor)}">{escape_html(s.title)}</a></li>' for s in sections)
     meta = ""
     if info:
         meta = (
-            f'<p class="meta">Built {h(info.date)} · version {h(info.version)} · corpus fingerprint '
-            f'<code title="sha256 of the input files">{h(info.fingerprint[:16])}</code> ({info.n_files} files)<br>'
-            f"<b>How to cite:</b> {h(info.citation(title))}</p>"
+            f'<p class="meta">Built {escape_html(info.date)} · version {escape_html(info.version)} · corpus fingerprint '
+            f'<code title="sha256 of the input files">{escape_html(info.fingerprint[:16])}</code> ({info.n_files} files)<br>'
+            f"<b>How to cite:</b> {escape_html(info.citation(title))}</p>"
         )
     body = (
-        f'<h1>{h(title)}</h1><p class="subtitle">{h(subtitle)}</p>{meta}'
+        f'<h1>{escape_html(title)}</h1><p class="subtitle">{escape_html(subtitle)}</p>{meta}'
         f'<nav class="toc" id="contents" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>'
         f'<section id="findings"><h2>Key findings</h2><ol class="findings">{"".join(f"<li>{f}</li>" for f in findings)}</ol></section>'
         + "\n".join(s.html() for s in sections)
@@ -324,7 +324,7 @@ def page(title: str, subtitle: str, findings: list[str], sections: list[Section]
     font = font_face(re.sub(r"<[^>]+>|data:[^\"']+", "", body)) if embed_font else ""
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{h(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape_html(title)}</title>'
         f"<style>{font}{STYLE}</style></head><body>\n{body}\n<script>{SCRIPT}</script></body></html>\n"
     )
 

@@ -21,8 +21,8 @@ from helpers.stage5_report.blocks import (
     Section,
     bullet_list,
     csv_link,
+    escape_html,
     figure,
-    h,
     table,
     with_english,
 )
@@ -85,7 +85,7 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
         f"{len(copies)} copies of another left out): <b>{int(scopes.get(schema.IN_AREA, 0))}</b> from the study area, "
         f"{int(scopes.get(schema.OUTSIDE, 0))} from other districts and {int(scopes.get(schema.UNKNOWN, 0))} unplaced. "
         f"<b>{len(streets)}</b> streets have text of their own; the study area's documents by genre: "
-        + (", ".join(f"{n} × {h(g)}" for g, n in genres.items()) or "none")
+        + (", ".join(f"{n} × {escape_html(g)}" for g, n in genres.items()) or "none")
         + "."
     ]
     profiles = pooled_profiles(t)
@@ -97,7 +97,7 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
             support = pd.to_numeric(street_rows["frame_order_support"], errors="coerce")
             sure = street_rows[(street_rows["frame_1"] == frame) & (support >= 0.9)]
             out.append(
-                f"<b>{n}</b> of {len(street_rows)} streets put the <b>{h(frame.lower())}</b> frame first; in "
+                f"<b>{n}</b> of {len(street_rows)} streets put the <b>{escape_html(frame.lower())}</b> frame first; in "
                 f"<b>{len(sure)}</b> of them it stays ahead of the second frame in at least 90% of bootstrap replicates "
                 "(in the rest the order could swap with more text)."
             )
@@ -106,8 +106,8 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
             task, m = tasks.most_common(1)[0]
             names = street_rows.loc[street_rows["showcased_task"] == task, "group"]
             out.append(
-                f"The task most often showcased is <b>{h(task.lower())}</b> ({m} streets: "
-                + ", ".join(h(street_label(s)) for s in names)
+                f"The task most often showcased is <b>{escape_html(task.lower())}</b> ({m} streets: "
+                + ", ".join(escape_html(street_label(s)) for s in names)
                 + f"); {len(tasks)} different tasks are showcased in all."
             )
     summary = t.get("keyness_summary", pd.DataFrame())
@@ -117,7 +117,7 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
         out.append(
             f"<b>{int((pooled['distinctive'].astype(int) > 0).sum())}</b> of {len(pooled)} streets have at least one term "
             "that sets them apart from the rest of the study area after a false-discovery correction"
-            + (f"; for {', '.join(h(street_label(g)) for g in none['group'])} the text is too short or too like the rest." if len(none) else ".")
+            + (f"; for {', '.join(escape_html(street_label(g)) for g in none['group'])} the text is too short or too like the rest." if len(none) else ".")
         )
     pairs = t.get("similarity_pairs", pd.DataFrame())
     if len(pairs):
@@ -126,7 +126,7 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
             "Streets that reliably speak alike (nearest neighbours in at least half of the bootstrap replicates): "
             + (
                 "; ".join(
-                    f"{h(street_label(a))} – {h(street_label(b))} ({float(c):.2f})"
+                    f"{escape_html(street_label(a))} – {escape_html(street_label(b))} ({float(c):.2f})"
                     for a, b, c in supported[["street_a", "street_b", "cosine"]].itertuples(index=False)
                 )
                 or "none"
@@ -140,7 +140,7 @@ def key_findings(t: dict[str, pd.DataFrame]) -> list[str]:
         dense = schema.rate(per_genre, chars.reindex(per_genre.index)).sort_values(ascending=False)
         out.append(
             f"The documents report <b>{len(metrics)}</b> figures; they are densest in the "
-            + ", ".join(f"{h(g)} genre ({v:.1f} per 1,000 characters)" for g, v in dense.head(2).items())
+            + ", ".join(f"{escape_html(g)} genre ({v:.1f} per 1,000 characters)" for g, v in dense.head(2).items())
             + ": the count of figures measures the genre more than the street. All are as reported, not verified."
         )
     return out
@@ -234,7 +234,7 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
         f"<p>{len(accepted)} documents"
         + (f" ({copies} a copy of another, counted once)" if copies else "")
         + ": "
-        + ", ".join(f"{n} × {h(g)}" for g, n in genres.items())
+        + ", ".join(f"{n} × {escape_html(g)}" for g, n in genres.items())
         + ". Each was decoded strictly and cleaned by small logged steps; the provenance of each is in section 7.</p>"
     )
     cols = ["doc_id", "title", "genre", "street", "date", "script", "raw_chars", "clean_chars", "metadata_source", "missing_metadata"]
@@ -267,7 +267,7 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
     summary = t["cleaning_summary"]
     s.parts.append(
         "<h3>What cleaning did</h3>"
-        + bullet_list([h(line) for line in cleaning_story(summary)])
+        + bullet_list([escape_html(line) for line in cleaning_story(summary)])
         + "<p>Replaying the log (tables/cleaning_log.csv) on the raw text gives the clean text back exactly.</p>"
     )
     if len(summary):
@@ -447,11 +447,11 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
         frames = kinds.loc[kinds["kind"] == "frame", "name"]
         units = sf[sf["genre"] == schema.ALL_GENRES].drop_duplicates("group")["ci_unit"].value_counts()
         s.parts.append(
-            f"<p>A codebook of {len(frames)} frames ({h(', '.join(n.lower() for n in frames))}) and "
+            f"<p>A codebook of {len(frames)} frames ({escape_html(', '.join(n.lower() for n in frames))}) and "
             f"{int((kinds['kind'] == 'task').sum())} task domains, applied as coding rules. The street is the unit: "
             "everything said by or about a street is pooled, genre kept as a stratum, and compared as hits per 1,000 "
             "characters with a 95% bootstrap interval (resampling "
-            + ", ".join(f"{h(u)} for {n} groups" for u, n in units.items())
+            + ", ".join(f"{escape_html(u)} for {n} groups" for u, n in units.items())
             + "; documents where a group has five or more, since sentences of one document are not independent). "
             "Overlapping intervals mean no difference is shown. Outside and unplaced documents are groups of their own.</p>"
         )
@@ -697,14 +697,14 @@ def methods_section(t: dict[str, pd.DataFrame]) -> Section:
         bullet_list(
             [
                 f"<b>Small corpus.</b> {int((docs['rejected'].astype(str) != 'True').sum())} documents; the street comparison rests on "
-                f"{h(size)}, edited by a newspaper, some cut off mid-sentence (see the notes in section 7). Counts of two or three decide a profile.",
+                f"{escape_html(size)}, edited by a newspaper, some cut off mid-sentence (see the notes in section 7). Counts of two or three decide a profile.",
                 "<b>Genres differ.</b> Speeches, news reports, features and articles are profiled apart; the long single-street "
                 "articles never decide what a street is about.",
                 "<b>Figures are as reported</b> by the sources and not verified; they have different denominators and years.",
                 "<b>Anonymised or unplaced documents</b> (places replaced by ×) name no street; they are kept, but never attributed to one.",
                 "<b>Frames count words, not stance.</b> The codebook reflects a close reading of these texts; the evidence tables show every hit.",
                 "<b>English.</b> Terms carry pinyin and an English gloss from the project's glossary or codebook; where neither has "
-                f"the term, the first senses of {h(CEDICT_CREDIT)} are shown and marked “(dict.)”: a dictionary sense, not checked "
+                f"the term, the first senses of {escape_html(CEDICT_CREDIT)} are shown and marked “(dict.)”: a dictionary sense, not checked "
                 "against the context. Quotes are translated by hand from a curated file keyed by a hash of the exact sentence, so a "
                 "sentence that changes loses its translation and shows “(not translated)” until a translator checks it.",
                 "<b>Reproducible.</b> Pinned packages, PYTHONHASHSEED=0, seeded word clouds: two builds give byte-identical tables and figures.",
@@ -766,10 +766,12 @@ def provenance_section(t: dict[str, pd.DataFrame]) -> Section:
     for doc in documents.head(MAX_ROWS).to_dict("records"):
         doc = {**doc, "title_en": translate(doc.get("title", ""))}
         rows = "".join(
-            f"<dt>{h(header(f) if f != 'title_en' else 'Title (English)')}</dt><dd>{h(doc.get(f, ''))}</dd>" for f in fields if str(doc.get(f, "")).strip()
+            f"<dt>{escape_html(header(f) if f != 'title_en' else 'Title (English)')}</dt><dd>{escape_html(doc.get(f, ''))}</dd>"
+            for f in fields
+            if str(doc.get(f, "")).strip()
         )
         status = " — rejected" if str(doc.get("rejected")) == "True" else ""
-        s.parts.append(f'<div class="doc"><h3>{h(doc["doc_id"])}{status}</h3><dl>{rows}</dl></div>')
+        s.parts.append(f'<div class="doc"><h3>{escape_html(doc["doc_id"])}{status}</h3><dl>{rows}</dl></div>')
     return s
 
 
@@ -789,8 +791,8 @@ def context_notes() -> pd.DataFrame:
 def quote_html(sentence: str, doc: str) -> str:
     """A Chinese sentence with its curated translation (or '(not translated)') and its document."""
     return (
-        f'<blockquote><span class="zh" lang="zh">{h(sentence)}</span> <span class="note">({h(doc)})</span><br>'
-        f'<span class="en">{h(translate(sentence))}</span></blockquote>'
+        f'<blockquote><span class="zh" lang="zh">{escape_html(sentence)}</span> <span class="note">({escape_html(doc)})</span><br>'
+        f'<span class="en">{escape_html(translate(sentence))}</span></blockquote>'
     )
 
 
@@ -825,7 +827,7 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
         if len(lead):
             quoted |= {x for text in lead["text"] for x in sentences(text)}
             s.parts.append(
-                f"<h3>What the speakers were asked to do</h3><p>Document {h(doc_id)} prints "
+                f"<h3>What the speakers were asked to do</h3><p>Document {escape_html(doc_id)} prints "
                 f"{group['speaker'].astype(str).str.strip().ne('').sum()} speeches; its opening says:</p>"
                 + "".join(quote_html(x, doc_id) for text in lead["text"] for x in sentences(text))
             )
@@ -842,7 +844,8 @@ def context_section(t: dict[str, pd.DataFrame]) -> Section:
         fresh = [(x, d) for x, d in uses if x not in quoted] or uses[:1]
         quoted.add(fresh[0][0])
         blocks.append(
-            f'<div class="doc"><h3>{h(note["term"])} {h(pinyin(note["term"]))} — {h(note["title"])}</h3><p>{h(note["note"])}</p>'
+            f'<div class="doc"><h3>{escape_html(note["term"])} {escape_html(pinyin(note["term"]))} — {escape_html(note["title"])}</h3>'
+            f"<p>{escape_html(note['note'])}</p>"
             f'<p class="note">In this corpus: {int(hits["doc_id"].nunique())} document(s), {len(hits)} segment(s); for example:</p>'
             + quote_html(*fresh[0])
             + "</div>"
@@ -886,8 +889,10 @@ def data_section() -> Section:
     rows = []
     for path in files:
         parquet = path.with_suffix(".parquet")
-        also = f' · <a class="csv" href="tables/{h(parquet.name)}" download>Parquet: tables/{h(parquet.name)}</a>' if parquet.exists() else ""
-        rows.append(f'<li>{csv_link(path.stem)}{also} <span class="note">— {h(TABLE_NOTES.get(path.stem, ""))} ({csv_rows(path):,} rows)</span></li>')
+        also = (
+            f' · <a class="csv" href="tables/{escape_html(parquet.name)}" download>Parquet: tables/{escape_html(parquet.name)}</a>' if parquet.exists() else ""
+        )
+        rows.append(f'<li>{csv_link(path.stem)}{also} <span class="note">— {escape_html(TABLE_NOTES.get(path.stem, ""))} ({csv_rows(path):,} rows)</span></li>')
     s.parts.append("<ul>" + "".join(rows) + "</ul>")
     return s
 
