@@ -236,14 +236,14 @@ EXPECTED_TASKS = {
 def test_the_eleven_speeches_showcase_the_right_task():
     """The street profiles of the speech stratum (notebook 03's table) name the task each speech is about."""
     from helpers.base import schema
-    from helpers.stage1_load import cleaning, corpus, segmentation
+    from helpers.stage1_load import cleaning, corpus, describe, segmentation
     from helpers.stage3_framing import streets
 
     from conftest import SEEDS
 
     raw = corpus.load_corpus(SEEDS)
     cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
-    documents = corpus.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
+    documents = describe.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
     segments = segmentation.segment_corpus(documents, {k: v[0] for k, v in cleaned.items()})
     _, profiles = streets.street_tables(segments, codebook.coded_segments(segments, CODES), CODES, n_boot=50)
     speeches = profiles[(profiles["genre"] == schema.SPEECH) & (profiles["street"] != "")].set_index("street")

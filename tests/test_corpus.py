@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from helpers.stage1_load import corpus
+from helpers.stage1_load import corpus, describe
 
 SNIPPET = "平湖街道在一年多时间内完成4条河的治水提质房屋征拆工作，最关键的是在党建指引下，党员干部发挥了重要作用。\n"
 
@@ -79,12 +79,12 @@ def test_metadata_is_inferred_without_a_manifest(seeds_dir):
 
     raw = (seeds_dir / "003_14a957db2df99ca3.txt").read_text(encoding="utf-8")
     clean, log = cleaning.clean_text("003", raw)
-    meta = corpus.infer_metadata(raw, clean, log)
+    meta = describe.infer_metadata(raw, clean, log)
     assert meta["date"] == "2019-02-18"
     assert meta["outlet"] == "学习时报"
     assert meta["title"].startswith("让党的旗帜在基层阵地高高飘扬")
-    place = corpus.place_of(meta["title"], clean, {})
+    place = describe.place_of(meta["title"], clean, {})
     assert (place["scope"], place["street"], place["attribution"]) == ("longgang", "南湾", "street name")
     raw4 = (seeds_dir / "004_b7cbf4910d0459e1.txt").read_text(encoding="utf-8")
-    meta4 = corpus.infer_metadata(raw4, *cleaning.clean_text("004", raw4))
+    meta4 = describe.infer_metadata(raw4, *cleaning.clean_text("004", raw4))
     assert meta4["script"] == "Traditional" and meta4["genre"] == "speech" and meta4["date"] == "2020-10-22"

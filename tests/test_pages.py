@@ -9,7 +9,7 @@ import re
 import pytest
 
 from helpers.base import schema
-from helpers.stage1_load import cleaning, corpus, pages
+from helpers.stage1_load import cleaning, corpus, describe, pages
 
 from conftest import SEEDS, seed_text
 
@@ -86,7 +86,7 @@ def test_a_saved_page_is_cleaned_by_a_logged_step_and_described(tmp_path, suffix
     assert not MARKUP.search(clean)
     for furniture in ("统计代码", "alert", "分享到", "版权所有", "责编"):  # the editor credit goes to the metadata
         assert furniture not in clean, furniture
-    documents = corpus.describe_documents(loaded, {doc.doc_id: (clean, log)}, {})
+    documents = describe.describe_documents(loaded, {doc.doc_id: (clean, log)}, {})
     row = documents.iloc[0]
     assert (row["title"], row["date"], row["outlet"]) == ("让党的旗帜在基层阵地高高飘扬", "2019-02-18", "学习时报")
     assert row["scope"] == "longgang" and row["street"] == "南湾"

@@ -90,7 +90,7 @@ def test_time_reference():
 import pandas as pd  # noqa: E402
 
 from helpers.base import schema  # noqa: E402
-from helpers.stage1_load import cleaning, corpus, segmentation  # noqa: E402
+from helpers.stage1_load import cleaning, corpus, describe, segmentation  # noqa: E402
 from helpers.stage5_report import charts  # noqa: E402
 
 from conftest import SEEDS  # noqa: E402
@@ -101,7 +101,7 @@ def seed_segments() -> pd.DataFrame:
     """The five seeds cleaned, placed and segmented as notebook 01 does (doc ids shortened to 000…004 for reading)."""
     raw = corpus.load_corpus(SEEDS)
     cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
-    documents = corpus.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
+    documents = describe.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
     segments = segmentation.segment_corpus(documents, {k: v[0] for k, v in cleaned.items()})
     short = segments["doc_id"].str.split("_").str[0]
     return segments.assign(doc_id=short, segment_id=short + segments["segment_id"].str.extract(r"(-\d+)$")[0])

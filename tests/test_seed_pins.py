@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers.base import schema
-from helpers.stage1_load import cleaning, corpus, segmentation
+from helpers.stage1_load import cleaning, corpus, describe, segmentation
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook, streets
 from helpers.stage4_quantities import reported
@@ -25,7 +25,7 @@ def seed_tables() -> dict[str, pd.DataFrame]:
     """Notebooks 01-04 in process on seeds/ (the tables the pins read)."""
     raw = corpus.load_corpus(SEEDS)
     cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
-    documents = corpus.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
+    documents = describe.describe_documents(raw, cleaned, corpus.read_manifest(SEEDS))
     segments = segmentation.segment_corpus(documents, {k: v[0] for k, v in cleaned.items()})
     hits = codebook.coded_segments(segments, CODES)
     framing, profiles = streets.street_tables(segments, hits, CODES, n_boot=200)

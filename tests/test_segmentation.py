@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers.base import schema
-from helpers.stage1_load import cleaning, segmentation
+from helpers.stage1_load import cleaning, describe, segmentation
 from helpers.stage1_load.places import Attribution, gazetteer
 
 from conftest import seed_text
@@ -73,7 +73,7 @@ def test_004_names_no_street():
 
 @pytest.mark.parametrize("prefix, genre", [("000", schema.SPEECH), ("001", schema.NEWS), ("004", schema.SPEECH)])
 def test_genre_is_inferred(prefix, genre):
-    assert segmentation.infer_genre(clean(prefix)) == genre
+    assert describe.infer_genre(clean(prefix)) == genre
 
 
 def test_headings_are_glued_to_their_paragraph():

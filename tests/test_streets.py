@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from helpers.base import schema
-from helpers.stage1_load import cleaning, corpus, segmentation
+from helpers.stage1_load import cleaning, corpus, describe, segmentation
 from helpers.stage1_load.places import gazetteer
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook, streets
@@ -34,7 +34,7 @@ def build(folder: Path) -> dict[str, pd.DataFrame]:
     """Notebooks 01 and 03 in process: documents, segments, coded hits, street tables."""
     raw = corpus.load_corpus(folder)
     cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
-    documents = corpus.describe_documents(raw, cleaned, corpus.read_manifest(folder))
+    documents = describe.describe_documents(raw, cleaned, corpus.read_manifest(folder))
     segments = segmentation.segment_corpus(documents, {k: v[0] for k, v in cleaned.items()})
     hits = codebook.coded_segments(segments, CODES)
     street_framing, profiles = streets.street_tables(segments, hits, CODES, n_boot=200)

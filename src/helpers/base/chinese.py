@@ -68,6 +68,7 @@ SPEAKER_HEADING = re.compile(
     r"(?P<role>党工委(?:副)?书记|党委(?:副)?书记|(?:党工委)?(?:主任|副主任)|书记)"
     r"\s*(?P<name>[\u4e00-\u9fff·]{2,4})\s*$"
 )
+MIN_HEADINGS = 2  # two speaker headings make a document a run of speeches (one could be a byline)
 MAX_HEADING_CHARS = 60  # longer than any headline or section heading in Chinese news and reports; body lines run on
 
 
@@ -75,6 +76,21 @@ def is_heading_like(line: str) -> bool:
     """A short line without sentence-final punctuation: a title, subtitle or section heading."""
     stripped = line.strip().lstrip("#").strip()
     return 0 < len(stripped) <= MAX_HEADING_CHARS and not re.search(f"[{SENTENCE_END}]", stripped[:-1] if stripped.endswith("”") else stripped)
+
+
+def speaker_headings(text: str) -> int:
+    """How many lines of text are speaker headings ('X街道党工委书记 Name')."""
+    return sum(bool(SPEAKER_HEADING.match(line)) for line in text.split("\n"))
+
+
+def heading_of(title: str, text: str) -> tuple[str, str, str]:
+    """(unit, role, name) of a lone speech's heading, in its title or its first line; else ('', '', '')."""
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    for line in (title, first):
+        m = SPEAKER_HEADING.match(line.strip())
+        if m:
+            return m.group("unit"), m.group("role"), m.group("name")
+    return "", "", ""
 
 
 # ---------------------------------------------------------------- scripts

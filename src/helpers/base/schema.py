@@ -77,5 +77,25 @@ GROUP_OUTSIDE = "outside"  # documents from another district
 GROUP_UNKNOWN = "unknown"  # anonymised or unplaced documents
 NON_STREET_GROUPS: tuple[str, ...] = (GROUP_DISTRICT, GROUP_OUTSIDE, GROUP_UNKNOWN)
 
-# ---------------------------------------------------------------- cleaning steps named outside cleaning.STEPS
-STEP_WEB_PAGE = "web_page"  # a saved web page replaced by its article text (cleaning_log.csv `step`)
+# ---------------------------------------------------------------- cleaning steps (cleaning_log.csv `step`, in order)
+STEP_WEB_PAGE = "web_page"  # a saved web page replaced by its article text
+STEP_LINE_ENDS = "line_ends"
+STEP_PINYIN = "pinyin"
+STEP_MOJIBAKE = "mojibake"
+STEP_SIMPLIFIED = "simplified"
+STEP_WIDTH = "width"
+STEP_PUNCTUATION = "punctuation"
+STEP_OCR_SPACES = "ocr_spaces"
+STEP_OCR_DASH = "ocr_dash"
+STEP_TITLE = "title"
+STEP_BOILERPLATE = "boilerplate"
+STEP_CAPTIONS = "captions"
+STEP_TIDY_FIRST = "tidy_1"
+STEP_PAGE_BREAKS = "page_breaks"
+STEP_DUPLICATES = "duplicates"
+STEP_MARKUP = "markup"
+STEP_TIDY_LAST = "tidy_2"
+# Reasons of removed lines whose text becomes metadata (cleaning_log.csv `reason`; documents.csv reads them back).
+REASON_TITLE = "title → metadata"
+REASON_CREDIT = "credit"
+REASON_PUBLICATION = "publication metadata"

@@ -323,16 +323,16 @@ BOILERPLATE = [
     ("share button", re.compile(r"(微信|微博|QQ).{0,8}(扫一扫|分享|关注)|^(分享到|扫一扫|打印本页|关闭窗口|返回顶部|【字号|【字体|字号[:：]|字体[:：])")),
     ("page footer", re.compile(r"^(相关热词搜索|相关阅读|相关新闻|热点文章阅读|热点文章|推荐阅读|上一篇|下一篇|延伸阅读|版权所有|免责声明|责任编辑)")),
     (
-        "publication metadata",
+        schema.REASON_PUBLICATION,
         re.compile(
             r"^(发布时间|发表时间|更新时间|来源|点击|阅读|原标题)[:：]"
             r"|(发布时间|来源|点击)[:：].{0,30}$"
             r"|^\d{4}[-年]\d{1,2}[-月]\d{1,2}日?\s*\d{1,2}:\d{2}"
         ),
     ),
-    ("credit", re.compile(r"^[（(]?\s*(责编|责任编辑|编辑|美编|组版|校对|记者|通讯员|文|图|摄|摄影|制图|供图|撰文|作者)\s*[:：/]")),
-    ("credit", re.compile(r"^.{0,12}(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}(\s*[/／]\s*[文图摄])?\s*$|^[\u4e00-\u9fff·]{2,4}\s*[/／]\s*[文图摄]\s*$")),
-    ("credit", re.compile(r"^(文|图)[:：][\u4e00-\u9fff]{2,4}(\s+(文|图|摄)[:：][\u4e00-\u9fff]{2,4})*$")),
+    (schema.REASON_CREDIT, re.compile(r"^[（(]?\s*(责编|责任编辑|编辑|美编|组版|校对|记者|通讯员|文|图|摄|摄影|制图|供图|撰文|作者)\s*[:：/]")),
+    (schema.REASON_CREDIT, re.compile(r"^.{0,12}(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}(\s*[/／]\s*[文图摄])?\s*$|^[\u4e00-\u9fff·]{2,4}\s*[/／]\s*[文图摄]\s*$")),
+    (schema.REASON_CREDIT, re.compile(r"^(文|图)[:：][\u4e00-\u9fff]{2,4}(\s+(文|图|摄)[:：][\u4e00-\u9fff]{2,4})*$")),
 ]
 AUTHOR_PARENS = re.compile(r"^[（(]\s*[\u4e00-\u9fff]{2,3}(?:[\s、，,]+[\u4e00-\u9fff]{2,3})*\s*[）)]$")
 
@@ -346,7 +346,7 @@ def boilerplate_kind(line: str, near_end: bool = False) -> str | None:
         if pattern.search(stripped):
             return kind
     if near_end and AUTHOR_PARENS.match(stripped):
-        return "credit"
+        return schema.REASON_CREDIT
     return None
 
 
@@ -380,7 +380,7 @@ def strip_title_block(text: str) -> list[Edit]:
             continue
         if taken >= 3 or not is_heading_like(line) or (taken and is_body_line(line) and len(line) > 50):
             break
-        edits.append(remove_line(text, start, end, "title → metadata"))
+        edits.append(remove_line(text, start, end, schema.REASON_TITLE))
         taken += 1
     return edits
 
@@ -497,22 +497,22 @@ def strip_markup(text: str) -> list[Edit]:
 
 STEPS: list[tuple[str, Callable[[str], list[Edit]]]] = [
     (schema.STEP_WEB_PAGE, extract_web_page),
-    ("line_ends", normalise_line_ends),
-    ("pinyin", strip_pinyin),
-    ("mojibake", repair_mojibake),
-    ("simplified", to_simplified),
-    ("width", normalise_width),
-    ("punctuation", normalise_punctuation),
-    ("ocr_spaces", remove_ocr_spaces),
-    ("ocr_dash", fix_ocr_dash),
-    ("title", strip_title_block),
-    ("boilerplate", strip_boilerplate),
-    ("captions", strip_captions),
-    ("tidy_1", tidy_blank_lines),
-    ("page_breaks", rejoin_page_breaks),
-    ("duplicates", remove_layout_duplicates),
-    ("markup", strip_markup),
-    ("tidy_2", tidy_blank_lines),
+    (schema.STEP_LINE_ENDS, normalise_line_ends),
+    (schema.STEP_PINYIN, strip_pinyin),
+    (schema.STEP_MOJIBAKE, repair_mojibake),
+    (schema.STEP_SIMPLIFIED, to_simplified),
+    (schema.STEP_WIDTH, normalise_width),
+    (schema.STEP_PUNCTUATION, normalise_punctuation),
+    (schema.STEP_OCR_SPACES, remove_ocr_spaces),
+    (schema.STEP_OCR_DASH, fix_ocr_dash),
+    (schema.STEP_TITLE, strip_title_block),
+    (schema.STEP_BOILERPLATE, strip_boilerplate),
+    (schema.STEP_CAPTIONS, strip_captions),
+    (schema.STEP_TIDY_FIRST, tidy_blank_lines),
+    (schema.STEP_PAGE_BREAKS, rejoin_page_breaks),
+    (schema.STEP_DUPLICATES, remove_layout_duplicates),
+    (schema.STEP_MARKUP, strip_markup),
+    (schema.STEP_TIDY_LAST, tidy_blank_lines),
 ]
 
 

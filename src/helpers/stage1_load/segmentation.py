@@ -7,17 +7,15 @@ paragraph the one street it names (attribution 'mention') or whose communities i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from helpers.base import schema
-from helpers.base.chinese import SPEAKER_HEADING, is_heading_like
+from helpers.base.chinese import MIN_HEADINGS, SPEAKER_HEADING, heading_of, is_heading_like, speaker_headings
 from helpers.stage1_load.places import Attribution, gazetteer
 
 SEGMENT_COLUMNS = ["doc_id", "segment_id", "street", "district", "scope", "attribution", "genre", "year", "speaker", "role", "text", "n_chars"]
-MIN_HEADINGS = 2  # two speaker headings make a document a run of speeches (one could be a byline)
 
 
 @dataclass(frozen=True)
@@ -39,24 +37,6 @@ class Segment:
     def n_chars(self) -> int:
         """Characters other than white space."""
         return sum(not c.isspace() for c in self.text)
-
-
-def speaker_headings(text: str) -> int:
-    """How many lines of text are speaker headings ('X街道党工委书记 Name')."""
-    return sum(bool(SPEAKER_HEADING.match(line)) for line in text.split("\n"))
-
-
-def infer_genre(text: str, title: str = "") -> str:
-    """A genre (schema.GENRES) for a document without a manifest row, from its title and opening."""
-    head = text[:300]
-    if re.search(r"工作报告|工作总结|述职报告", title + head[:60]):
-        return schema.WORK_REPORT
-    opens_as_speech = re.match(r"\s*(同志们|各位(领导|同志|代表))", head) or re.search(r"(讲话|发言)$", title)
-    if SPEAKER_HEADING.match(title) or speaker_headings(text) >= MIN_HEADINGS or opens_as_speech:
-        return schema.SPEECH
-    if re.search(r"(记者|通讯员|讯[（(]|日电|报道)", head) or text.lstrip().startswith(("昨日", "近日", "日前")):
-        return schema.NEWS
-    return schema.ARTICLE
 
 
 def paragraphs(text: str) -> list[str]:
@@ -103,16 +83,6 @@ def speech_segments(doc_id: str, text: str, place: Attribution) -> list[Segment]
             lines.append(line)
     flush()
     return segments
-
-
-def heading_of(title: str, text: str) -> tuple[str, str, str]:
-    """(unit, role, name) of a lone speech's heading, in its title or its first line; else ('', '', '')."""
-    first = next((line for line in text.split("\n") if line.strip()), "")
-    for line in (title, first):
-        m = SPEAKER_HEADING.match(line.strip())
-        if m:
-            return m.group("unit"), m.group("role"), m.group("name")
-    return "", "", ""
 
 
 def segment_document(doc_id: str, text: str, genre: str, place: Attribution, title: str = "") -> list[Segment]:

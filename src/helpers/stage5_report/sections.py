@@ -158,7 +158,7 @@ def cleaning_story(summary: pd.DataFrame) -> list[str]:
     if not len(summary):
         return ["No cleaning edits were needed."]
     lines = []
-    moj = summary[summary["step"] == "mojibake"]
+    moj = summary[summary["step"] == schema.STEP_MOJIBAKE]
     if len(moj):
         c = outcome_counts(moj)
         lines.append(
