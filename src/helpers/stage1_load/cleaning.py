@@ -495,6 +495,10 @@ def strip_markup(text: str) -> list[Edit]:
     return regex_edits(MARKUP, text, lambda m: "", "markup")
 
 
+# Cleaning runs at about 700,000 characters a second in one process: a pool (workers to start, texts to send) pays
+# for itself only above about 4 million characters of uncached work.
+SERIAL_BELOW_CHARS = 4_000_000
+
 STEPS: list[tuple[str, Callable[[str], list[Edit]]]] = [
     (schema.STEP_WEB_PAGE, extract_web_page),
     (schema.STEP_LINE_ENDS, normalise_line_ends),
