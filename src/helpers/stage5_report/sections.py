@@ -166,14 +166,14 @@ def cleaning_story(summary: pd.DataFrame) -> list[str]:
             f"(the repaired text still lacks the characters whose bytes were lost), {c.get('deleted', 0)} residue(s) "
             "deleted because nothing could be recovered."
         )
-    dup = summary[summary["step"] == "duplicates"]
+    dup = summary[summary["step"] == schema.STEP_DUPLICATES]
     if len(dup):
         copies = int(dup["copies_removed"].sum()) if "copies_removed" in dup else int(dup["edits"].sum())
         lines.append(
             f"Layout duplicates: {copies} repeated copies of earlier text removed ({int(dup['chars_removed'].sum()):,} "
             f"characters, {int(dup['edits'].sum())} place(s)); the first copy is kept."
         )
-    joins = summary[summary["step"] == "page_breaks"]
+    joins = summary[summary["step"] == schema.STEP_PAGE_BREAKS]
     if len(joins):
         c = outcome_counts(joins)
         lines.append(
@@ -689,7 +689,7 @@ def methods_section(t: dict[str, pd.DataFrame]) -> Section:
     """Methods and caveats."""
     s = Section("methods", "5. Methods and caveats")
     docs, segs = t["documents"], t["segments"]
-    speeches = segs[segs["genre"].isin(["speech excerpt", "speech"]) & (segs["street"].astype(str) != "")]
+    speeches = segs[segs["genre"].map(schema.normalise_genre).eq(schema.SPEECH) & (segs["street"].astype(str) != "")]
     size = (
         f"{len(speeches)} speech excerpts of {int(speeches['n_chars'].min())}–{int(speeches['n_chars'].max())} characters" if len(speeches) else "no speeches"
     )
