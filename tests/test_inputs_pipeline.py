@@ -5,22 +5,18 @@ text; the three folders no build can start from are each refused in one line."""
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers.base import paths, tables
+from helpers.base import tables
 from test_copies import repost_of
 
-from conftest import SEEDS
+from conftest import SEEDS, run_pipeline
 
 pytestmark = pytest.mark.slow  # whole pipelines: `make test` runs them, `make unit` does not
 
-NOTEBOOKS = [str(p) for p in sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
 MARKUP = re.compile(r"<[A-Za-z/!][^>]*>|&#?[A-Za-z0-9]+;")
 
 
@@ -39,24 +35,6 @@ def web_page_of(prefix: str) -> str:
     )
 
 
-def build(corpus: Path, out: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "CORPUS": str(corpus),
-        "BUILD_DIR": str(out / "build"),
-        "FIGURES_DIR": str(out / "figures"),
-        "PYTHONHASHSEED": "0",
-        "MPLBACKEND": "Agg",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *NOTEBOOKS],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 @pytest.fixture(scope="module")
 def mixed_build(tmp_path_factory) -> Path:
     corpus = tmp_path_factory.mktemp("mixed_corpus")
@@ -72,7 +50,7 @@ def mixed_build(tmp_path_factory) -> Path:
     manifest = (SEEDS / "manifest.csv").read_text(encoding="utf-8")
     (corpus / "manifest.csv").write_text(manifest + "missing_doc,不在文件夹里的文章,某报,,2020-01-01,news report,Simplified,,\n", encoding="utf-8")
     out = tmp_path_factory.mktemp("mixed_build")
-    proc = build(corpus, out)
+    proc = run_pipeline(corpus, out)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out / "build"
 
@@ -120,7 +98,7 @@ def test_unusable_folders_are_refused_in_one_line(tmp_path, case):
     if case == "unusable manifest":
         (folder / "a.txt").write_text((SEEDS / "003_14a957db2df99ca3.txt").read_text(encoding="utf-8"), encoding="utf-8")
         (folder / "manifest.csv").write_text("name,title\na,标题\n", encoding="utf-8")
-    proc = build(folder, tmp_path / "out")
+    proc = run_pipeline(folder, tmp_path / "out")
     assert proc.returncode == 2 and proc.stdout == ""
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("cannot build: ") and str(folder) in line and "\x1b" not in line
