@@ -26,6 +26,7 @@ setup: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # this project's helpers, importable from notebooks and tests
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
