@@ -479,3 +479,12 @@ def test_a_fact_told_in_headline_lead_and_body_is_counted_once():
 @pytest.mark.parametrize("qualifier, marker", [("以上", ">"), ("超过", ">"), ("约", "D"), ("近", "D"), ("", "o"), ("达", "o")])
 def test_qualifier_marker(qualifier, marker):
     assert reported.qualifier_marker(qualifier) == marker
+
+
+def test_a_figure_never_spans_a_line_break():
+    # a heading "篇章三" ends one line and "项目…" opens the next (a mixed corpus put them so): not "three items",
+    # and every figure's raw text stays inside its sentence; a space inside a line still joins number and unit
+    text = "篇章三\n项目内容涵盖亲子、社区邻里、法治。成立 65 个临时党支部。"
+    raws = [f.raw for f in reported.extract_figures(text)]
+    assert "三\n项" not in raws and not any("\n" in r for r in raws)
+    assert any(f.value == 65 and f.unit == "个" for f in reported.extract_figures(text))

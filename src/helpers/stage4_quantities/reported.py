@@ -119,11 +119,14 @@ COUNT_FALLBACK = {
 RATE_HEADS = ("率", "度", "占比", "比例", "比重")  # a % whose subject ends so is a rate; other % are shares of something
 TIME_UNITS = ("年", "个月", "天", "小时", "周")
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+# A figure and its unit may be parted by a space (OCR, typesetting) but never by a line break: "篇章三" ending one
+# line and "项目…" opening the next are a heading and a new paragraph, not "three items".
+GAP = "[ \t\u3000]?"
 NUMBER = re.compile(
     rf"(?P<pre>{'|'.join(QUALIFIERS_BEFORE)})?"
     rf"(?P<num>[一二三四五六七八九十]+分之[一二三四五六七八九十]+|百分之[{CN_DIGITS}]+|\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{CN_DIGITS}]+)"
-    rf"(?:\s?(?P<range>[-~～至到])\s?(?P<num2>\d+(?:\.\d+)?|[{CN_DIGITS}]+))?"
-    rf"(?P<mult>[万亿](?!元))?(?P<approx>多|余|来)?\s?"
+    rf"(?:{GAP}(?P<range>[-~～至到]){GAP}(?P<num2>\d+(?:\.\d+)?|[{CN_DIGITS}]+))?"
+    rf"(?P<mult>[万亿](?!元))?(?P<approx>多|余|来)?{GAP}"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in UNITS)})?"
     rf"(?P<post>{'|'.join(QUALIFIERS_AFTER)}|多)?"
 )
