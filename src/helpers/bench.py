@@ -10,7 +10,6 @@ fresh temporary build folder. Usage: python -m helpers.bench [--sizes 20 200 100
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import random
 import re
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-from helpers.base import paths
+from helpers.base import paths, tables
 from helpers.stage1_load import corpus
 
 DOC_CHARS = (1_000, 3_000)  # each synthetic document is a run of seed lines of about this many characters
@@ -167,8 +166,7 @@ def copies_note(out: Path) -> str:
     table = out / "build" / "tables" / "documents.csv"
     if not table.exists():
         return ""
-    with table.open(encoding="utf-8-sig", newline="") as handle:
-        copies = sum(1 for row in csv.DictReader(handle) if row.get("duplicate_of"))
+    copies = int(tables.read_table_file(table)["duplicate_of"].astype(str).ne("").sum())
     return f", {copies} copies counted once" if copies else ""
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers.base import schema
-from helpers.base.chinese import MIN_HEADINGS, SPEAKER_HEADING, heading_of, speaker_headings
+from helpers.base.chinese import HAN_CHAR, MIN_HEADINGS, SPEAKER_HEADING, heading_of, speaker_headings
 from helpers.stage1_load import pages
 from helpers.stage1_load.corpus import Corpus, RawDocument
 from helpers.stage1_load.inputs import (
@@ -24,7 +24,6 @@ from helpers.stage1_load.inputs import (
 from helpers.stage1_load.places import gazetteer
 
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
-SOURCE = re.compile(r"来源[:：]\s*([^\s]+)")
 OUTLET_FROM_CREDIT = re.compile(r"^(.{2,10}?)(记者|通讯员)")
 # A Simplified text has almost no characters OpenCC changes (0% in the four Simplified seeds); a Traditional
 # text has a third (004: 34%). 5% calls a text Traditional and leaves room for a Simplified text quoting variants.
@@ -58,9 +57,9 @@ def infer_metadata(raw: str, clean: str, log: list[dict]) -> dict[str, str]:
         return [r["before"].strip() for r in log if r["reason"] == reason]
 
     titles, credits, meta = moved(schema.REASON_TITLE), moved(schema.REASON_CREDIT), moved(schema.REASON_PUBLICATION)
-    han = sum("\u4e00" <= c <= "\u9fff" for c in raw)
+    han = len(HAN_CHAR.findall(raw))
     converted = sum(r["chars_removed"] for r in log if r["step"] == schema.STEP_SIMPLIFIED)
-    sources = [m.group(1) for line in meta for m in [SOURCE.search(line)] if m]
+    sources = [m.group(1) for line in meta for m in [pages.SOURCE.search(line)] if m]
     outlets = [m.group(1).strip() for line in credits for m in [OUTLET_FROM_CREDIT.match(line)] if m]
     title = " — ".join(t.lstrip("#").strip() for t in titles)
     date = iso_date(" ".join(meta))

@@ -336,6 +336,7 @@ def showcased_task(task_hits: pd.DataFrame, book: Codebook | None = None) -> dic
 
 
 # ---------------------------------------------------------------- slogans and formulas
+SLOGAN_QUOTED = "quoted slogan"  # slogans.csv `kind` of a phrase in quotation marks (the report sets them apart)
 SLOGAN_PATTERNS = [
     ("numbered formula", re.compile(r"(?<![\d.+])\d+(?:\s*[+＋]\s*\d+)+(?:\s*[、，]\s*[\u4e00-\u9fff][+＋][\u4e00-\u9fff])*(?![\d.])")),
     ("numbered formula", re.compile(r"[\u4e00-\u9fff][+＋][\u4e00-\u9fff](?:、[\u4e00-\u9fff][+＋][\u4e00-\u9fff])+")),
@@ -348,7 +349,7 @@ SLOGAN_PATTERNS = [
         ),
     ),
     ("one-core formula", re.compile(r"一(?![年个些点次天月周倍半直])[\u4e00-\u9fff]多[\u4e00-\u9fff](?![时来])")),
-    ("quoted slogan", re.compile(r"(?<=“)[^“”\n]{2,24}(?=”)")),
+    (SLOGAN_QUOTED, re.compile(r"(?<=“)[^“”\n]{2,24}(?=”)")),
 ]
 
 
@@ -362,7 +363,7 @@ def find_slogans(text: str) -> list[tuple[str, str, int]]:
             span = (m.start(), m.end())
             if any(s <= span[0] and span[1] <= e for s, e in covered):
                 continue  # part of a formula already found (白+黑 inside 5+2、白+黑、晴+雨)
-            if kind == "quoted slogan" and re.fullmatch(r"[\d\s+＋、]+", m.group(0)):
+            if kind == SLOGAN_QUOTED and re.fullmatch(r"[\d\s+＋、]+", m.group(0)):
                 continue
             covered.append(span)
             found.append((kind, re.sub(r"\s+", "", m.group(0)), m.start()))

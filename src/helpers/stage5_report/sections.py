@@ -13,6 +13,7 @@ from helpers.base.chinese import sentences
 from helpers.base.outputs import FIGURE_INDEX
 from helpers.base.tables import PARQUET_MIN_BYTES, read_table
 from helpers.stage1_load.places import gazetteer
+from helpers.stage3_framing import codebook
 from helpers.stage3_framing.streets import supported_pairs
 from helpers.stage4_quantities import reported as figures_reported
 from helpers.stage5_report.bilingual import CEDICT_CREDIT, CONTEXT_NOTES, code_name, header, label, pinyin, translate
@@ -565,7 +566,7 @@ def framing_section(t: dict[str, pd.DataFrame]) -> Section:
     )
     slogans = t.get("slogans", pd.DataFrame())
     if len(slogans):
-        formulas = slogans[slogans["kind"] != "quoted slogan"]
+        formulas = slogans[slogans["kind"] != codebook.SLOGAN_QUOTED]
         view = with_english(
             formulas.assign(street=formulas["street"].map(lambda v: street_label(v) if v else ""))[["street", "doc_id", "kind", "slogan", "sentence"]].head(
                 MAX_ROWS
