@@ -41,10 +41,12 @@ def test_warm_up_skips_magics_and_relative_imports():
     assert sorted(run_notebooks.imported_modules(nb)) == ["a.b", "json"]
 
 
-def test_warm_imports_only_below_the_corpus_size(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas")])
-    assert run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES - 1) == ["pandas"]
-    assert run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES) == [], "a large corpus: a bare kernel"
+def test_warm_imports_all_below_the_corpus_size_and_light_ones_above(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas as pd\nfrom helpers.base import engine\nimport matplotlib.pyplot")])
+    everything = ["pandas", "helpers.base", "helpers.base.engine", "matplotlib.pyplot"]
+    assert run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES - 1) == everything
+    light = run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES)
+    assert light == ["pandas", "matplotlib.pyplot"], "a large corpus: no project module (jieba's dictionaries) before its notebook runs"
     (tmp_path / "sub").mkdir()
     (tmp_path / "a.txt").write_bytes(b"x" * 10)
     (tmp_path / "sub" / "b.txt").write_bytes(b"y" * 5)

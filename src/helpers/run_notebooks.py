@@ -38,9 +38,12 @@ from helpers.stage1_load.inputs import CorpusUnusable, check_corpus  # noqa: E40
 SLOW_CELL_SECONDS = 2.0  # cells at least this slow are listed under their notebook's time
 KERNEL_STARTUP_SECONDS = 300  # a kernel starting on a loaded machine may take long; a dead one still fails
 # A warm kernel starts and imports its notebook's modules while the previous notebook runs: it saves ~3 s per notebook,
-# which is most of a warm run on a small corpus (the seeds: 70 KB), but holds ~250 MB beside the running notebook's
-# peak. On a corpus above this size the notebooks take minutes and memory matters more: each kernel starts in turn.
+# which is most of a warm run on a small corpus (the seeds: 70 KB), but holds ~250-420 MB (jieba's dictionaries,
+# pypinyin, scipy) beside the running notebook's peak. On a corpus above this size memory matters more: the next kernel
+# still starts early, but imports only the libraries that cost time and little memory (~1.5 s and ~90 MB: pandas,
+# numpy, matplotlib), and the project's modules (and their dictionaries) when its notebook runs.
 WARM_IMPORTS_BELOW_BYTES = 1_000_000
+LIGHT_PACKAGES = frozenset({"numpy", "pandas", "matplotlib", "IPython"})
 
 
 class StageFailed(Exception):
@@ -155,8 +158,10 @@ def corpus_bytes(folder: Path) -> int:
 
 
 def warm_modules(nb, corpus_size: int) -> list[str]:
-    """What the notebook's kernel imports before it runs: its imports on a small corpus, nothing on a large one."""
-    return imported_modules(nb) if corpus_size < WARM_IMPORTS_BELOW_BYTES else []
+    """What the notebook's kernel imports before it runs: all its imports on a small corpus, the light libraries
+    among them on a large one."""
+    names = imported_modules(nb)
+    return names if corpus_size < WARM_IMPORTS_BELOW_BYTES else [n for n in names if n.split(".")[0] in LIGHT_PACKAGES]
 
 
 async def start_kernel(notebook: Path, modules: list[str], socket_dir: Path) -> AsyncKernelManager:
@@ -229,7 +234,7 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
     exports: list[asyncio.Future] = []
     stopping: list[asyncio.Future] = []
     writer = ThreadPoolExecutor(max_workers=1)  # one export at a time, beside the next notebook's run
-    ahead = size < WARM_IMPORTS_BELOW_BYTES  # a large corpus: each kernel starts when its notebook does
+    small = size < WARM_IMPORTS_BELOW_BYTES
 
     def launch(j: int, sockets: Path) -> asyncio.Future:
         return asyncio.ensure_future(start_kernel(notebooks[j], warm_modules(books[j], size), sockets))
@@ -240,7 +245,7 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
             for i, (path, nb) in enumerate(zip(notebooks, books)):
                 start = time.perf_counter()
                 km = await (upcoming or launch(i, Path(sockets)))
-                upcoming = launch(i + 1, Path(sockets)) if ahead and i + 1 < len(notebooks) else None
+                upcoming = launch(i + 1, Path(sockets)) if i + 1 < len(notebooks) else None
                 try:
                     cells = await execute(nb, path, km, html_dir / f"{path.stem}.html")
                 except StageFailed:
@@ -249,8 +254,8 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
                     raise
                 finally:
                     stopping.append(asyncio.ensure_future(stop_kernel(km)))  # a small corpus: the next need not wait
-                if not ahead:
-                    await stopping[-1]  # a large corpus: the next kernel starts once this one's memory is back
+                if not small:
+                    await stopping[-1]  # a large corpus: the next notebook runs once this one's memory is back
                 report_times(path, time.perf_counter() - start, cells)
                 exports.append(loop.run_in_executor(writer, write_html, nb, path, html_dir, exporter))
         finally:

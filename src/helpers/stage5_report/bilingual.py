@@ -210,7 +210,12 @@ def street_glosses() -> dict[str, str]:
 
 def gloss(term: str) -> Gloss:
     """Pinyin and English for a term: curated glossary, then codebook, then street names, then CC-CEDICT."""
-    term = str(term).strip()
+    return _gloss(str(term).strip())
+
+
+@lru_cache(maxsize=100_000)  # a report labels the same terms thousands of times (one per table row): look each up once
+def _gloss(term: str) -> Gloss:
+    """gloss() of a stripped term."""
     for source, table in (("glossary", curated_glosses()), ("codebook", codebook_glosses()), ("glossary", street_glosses())):
         if term in table:
             return Gloss(term, pinyin(term), table[term], source)
