@@ -316,10 +316,14 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
         def finished(futures: list, block: bool) -> set:
             return wait(futures, timeout=None if block else 0, return_when=FIRST_COMPLETED)[0]
 
+    # About workers * CHUNKS_PER_WORKER chunks over the stage, as for one batch, but at least two per worker in each
+    # batch: the chunks queued ahead then hold enough work to keep the workers busy while the caller handles a batch.
+    total = sum(_size(item) for batch in batches for item in batch) or 1
     chunks: list[list] = []
     ends: list[int] = []  # chunks[ends[b - 1]:ends[b]] are batch b's
     for batch in batches:
-        chunks += _chunks(batch, workers * CHUNKS_PER_WORKER) if batch else []
+        share = sum(map(_size, batch)) / total
+        chunks += _chunks(batch, max(2 * workers, round(workers * CHUNKS_PER_WORKER * share))) if batch else []
         ends.append(len(chunks))
     done: dict[int, list] = {}
     in_flight: dict = {}
