@@ -115,7 +115,9 @@ def test_table_writer_writes_the_bytes_of_write_table(monkeypatch):
         pass
     assert (paths.TABLES / "no_rows.csv").read_bytes() == tables.write_table_file(pd.DataFrame(columns=["a", "b"]), paths.TABLES / "e.csv").read_bytes()
     with pytest.raises(ValueError, match="columns"), tables.TableWriter("wrong", ["a"]) as writer:
+        writer.write(pd.DataFrame({"a": [1]}))
         writer.write(pd.DataFrame({"b": [1]}))
+    assert not (paths.TABLES / "wrong.csv").exists(), "a table cut short by an error is not left behind"
 
 
 def test_table_writer_writes_the_parquet_copy_once_the_csv_is_large(monkeypatch):

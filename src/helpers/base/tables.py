@@ -54,7 +54,7 @@ class TableWriter:
 
     For a table too large to hold in memory (the cleaning log: ~800,000 rows at 4,000 documents). Parts must have the
     given columns and the same types (a Parquet file has one type per column; fastparquet refuses a part that
-    differs). Use as a context manager; close() returns the CSV's path."""
+    differs). Use as a context manager (an error inside removes the unfinished files); close() returns the CSV's path."""
 
     def __init__(self, name: str, columns: Sequence[str]) -> None:
         paths.ensure_dirs()
@@ -96,8 +96,11 @@ class TableWriter:
     def __enter__(self) -> TableWriter:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, error_type: type[BaseException] | None, *rest: object) -> None:
         self.close()
+        if error_type is not None:  # a table cut short must not look like a whole one
+            self.path.unlink(missing_ok=True)
+            self.parquet.unlink(missing_ok=True)
 
 
 def exactly_typed(inferred: pd.Series, text: pd.Series) -> pd.Series:
