@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.base import outputs, paths, schema
+from helpers.base import outputs, paths, schema, tables
 from helpers.base.tables import read_table, write_table
 from helpers.stage1_load import cleaning, corpus, pages, segmentation
 from helpers.stage1_load.places import Attribution
@@ -465,6 +465,44 @@ def test_log_frame_and_step_summary_by_hand():
     dup = cell(summary, doc_id="b", step="duplicates")
     assert dup[["edits", "copies_removed", "chars_removed"]].tolist() == [1, 2, 258]
     assert len(summary) == 3 and summary["edits"].sum() == len(log)
+    # the notebook's views, one row per step (in the order the steps run) and per kind of edit (most removed first)
+    steps = cleaning.step_totals(summary)
+    assert steps.index.tolist() == ["ocr_spaces", "page_breaks", "duplicates"]
+    assert steps.values.tolist() == [[1, 2, 2, 0], [1, 1, 2, 0], [1, 1, 258, 0]]
+    kinds = cleaning.reason_totals(summary)
+    assert kinds.values.tolist() == [
+        ["duplicates", "repeated paragraph", 1, 1, 258],
+        ["ocr_spaces", "space inside a word", 1, 2, 2],  # a tie at 2: by step
+        ["page_breaks", "word across a page break", 1, 1, 2],
+    ]
+
+
+def test_log_digest_of_batches_is_the_whole_logs():
+    raw = corpus.load_corpus(paths.ROOT / "seeds")
+    cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
+    whole = cleaning.log_frame(cleaned)
+    digest = cleaning.LogDigest()
+    names = sorted(cleaned)
+    for ids in (names[:2], names[2:3], names[3:]):  # documents in name order, as clean_in_batches gives them
+        part = cleaning.log_frame({doc_id: cleaned[doc_id] for doc_id in ids})
+        assert digest.add(part) is part
+    assert tables.csv_text(digest.summary()) == tables.csv_text(cleaning.step_summary(whole)), "cleaning_summary.csv"
+    key = whole[whole["step"].isin(cleaning.KEY_STEPS)]
+    assert digest.key_edits == len(key) > cleaning.KEY_ROWS_SHOWN
+    pd.testing.assert_frame_equal(digest.key_rows(), key.head(cleaning.KEY_ROWS_SHOWN).reset_index(drop=True))
+    empty = cleaning.LogDigest()
+    assert tables.csv_text(empty.summary()) == tables.csv_text(cleaning.step_summary(cleaning.log_frame({})))
+    assert empty.key_rows().empty and empty.key_edits == 0
+
+
+def test_clean_in_batches_gives_every_document_in_name_order(monkeypatch):
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(cleaning, "BATCH_CHARS", 6_000)  # the seeds are 24,103 characters
+    raw = {d.doc_id: d.text for d in corpus.load_corpus(paths.ROOT / "seeds").documents}
+    texts = {doc_id: raw[doc_id] for doc_id in reversed(sorted(raw))}  # any order in, name order out
+    batches = list(cleaning.clean_in_batches(texts))
+    assert len(batches) >= 3 and [doc_id for batch in batches for doc_id in batch] == sorted(raw)
+    assert {doc_id: result for batch in batches for doc_id, result in batch.items()} == {d: cleaning.clean_text(d, raw[d]) for d in raw}
 
 
 # ---------------------------------------------------------------- figure_index.csv: every run starts clean

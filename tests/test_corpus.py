@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 
+import pandas as pd
 import pytest
 
 from helpers.stage1_load import corpus, describe
@@ -88,3 +89,26 @@ def test_metadata_is_inferred_without_a_manifest(seeds_dir):
     raw4 = (seeds_dir / "004_b7cbf4910d0459e1.txt").read_text(encoding="utf-8")
     meta4 = describe.infer_metadata(raw4, *cleaning.clean_text("004", raw4))
     assert meta4["script"] == "Traditional" and meta4["genre"] == "speech" and meta4["date"] == "2020-10-22"
+
+
+def test_describing_reads_a_few_facts_of_the_log(seeds_dir):
+    from helpers.stage1_load import cleaning
+
+    # a Traditional title line (18 characters with its newline) and a source line (9) moved to metadata, 8 characters
+    # converted to Simplified in four runs (龍崗區 黨 會 開會議), two blank lines tidied: 8 edits, 29 characters removed net
+    text = "龍崗區平湖街道黨工委居委會召開會議\n来源：龙岗新闻网\n\n平湖街道党工委书记在会上强调，要坚持党建引领，推动基层治理。\n"
+    clean, log = cleaning.clean_text("x", text)
+    facts = describe.CleaningFacts.from_log(log)
+    assert (facts.edits, facts.net_removed, facts.simplified) == (8, 29, 8)
+    assert facts.moved == (("title → metadata", "龙岗区平湖街道党工委居委会召开会议"), ("publication metadata", "来源：龙岗新闻网"))
+    assert (facts.page_reason, facts.web_page_step) == ("", False)
+    assert describe.infer_metadata(text, clean, facts) == describe.infer_metadata(text, clean, log)
+    assert describe.infer_metadata(text, clean, facts)["outlet"] == "龙岗新闻网"
+    # the seeds described from their facts, as notebook 01 does, or from their whole logs: the same tables
+    raw = corpus.load_corpus(seeds_dir)
+    cleaned = {d.doc_id: cleaning.clean_text(d.doc_id, d.text) for d in raw.documents}
+    reduced = {doc_id: (clean, describe.CleaningFacts.from_log(log)) for doc_id, (clean, log) in cleaned.items()}
+    manifest = corpus.read_manifest(seeds_dir)
+    documents = describe.describe_documents(raw, cleaned, manifest)
+    pd.testing.assert_frame_equal(describe.describe_documents(raw, reduced, manifest), documents)
+    pd.testing.assert_frame_equal(describe.input_problems(raw, reduced, documents, []), describe.input_problems(raw, cleaned, documents, []))

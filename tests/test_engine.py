@@ -51,6 +51,10 @@ def test_serial_pool_and_dask_give_identical_results(seed_documents, seed_paragr
         cleaned[name] = engine.map_documents(
             cleaning.clean_text, seed_documents, stage="cleaning", star=True, engine=name, cache=False, serial_below=0, client=dask_client
         )
+        # in batches (about 6,000 characters: three or more), the same results in the same order
+        options = dict(engine=name, cache=False, serial_below=0, client=dask_client, batch_chars=6_000)
+        batches = list(engine.map_batches(cleaning.clean_text, seed_documents, stage="cleaning", star=True, **options))
+        assert len(batches) >= 3 and [r for batch in batches for r in batch] == cleaned[name]
     # equal values, and the same bytes once serialised (pickle's bytes depend on object identity, so JSON)
     assert cleaned["serial"] == cleaned["local"] == cleaned["dask"]
     as_bytes = {name: json.dumps(value, ensure_ascii=False).encode() for name, value in cleaned.items()}
@@ -81,6 +85,21 @@ def test_chunks_keep_order_and_every_item():
     items = [("a" * n,) for n in (5, 500, 1, 80, 80, 3000, 7, 7, 7, 400)]
     chunks = engine._chunks(items, 4)
     assert [i for c in chunks for i in c] == items and 2 <= len(chunks) <= 5
+
+
+def test_batches_are_consecutive_runs_of_about_batch_chars():
+    items = ["a" * n for n in (5, 500, 1, 80, 80, 3000, 7, 7, 7, 400)]
+    # each item counts its characters + 1; a batch closes once it holds 300: 506 | 2 + 81 + 81 + 3001 | 8 + 8 + 8 + 401
+    assert engine._spans(items, 300) == [(0, 2), (2, 6), (6, 10)]
+    assert engine._spans(items, None) == [(0, 10)] and engine._spans([], 300) == [(0, 0)]
+
+
+def test_map_batches_yields_each_batch_in_order(monkeypatch):
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    texts = ["龙城街道", "南湾街道", "平湖街道", "坂田街道", "布吉街道", "吉华街道"]
+    batches = list(engine.map_batches(counting.segment_text, texts, stage="jieba", engine="serial", cache=False, batch_chars=10))
+    assert [len(b) for b in batches] == [2, 2, 2]  # 5 characters each with the separator: a batch closes at 10
+    assert [r for b in batches for r in b] == [counting.segment_text(t) for t in texts]
 
 
 COUNTED = """
@@ -121,6 +140,29 @@ def test_cache_recomputes_only_new_or_changed_documents(counting_module, tmp_pat
     module.CALLS.clear()
     assert run(["龙城街道", "南湾街道 "])[1] == "南湾街道 "
     assert module.CALLS == ["南湾街道 "], "a changed document is recomputed"
+
+
+def test_batches_read_and_write_the_cache_as_they_go(counting_module, tmp_path, monkeypatch):
+    module, _ = counting_module
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    store = tmp_path / "cache.sqlite"
+    docs = ["龙城街道", "南湾街道", "龙城街道", "平湖街道", "南湾街道"]  # repeats in later batches
+
+    def run(items, **options):
+        return engine.map_batches(module.shout, items, stage="shout", engine="serial", batch_chars=5, **options)
+
+    stream = run(docs, cache=False)
+    assert next(stream) == ["龙城街道"] and module.CALLS == ["龙城街道"], "a batch is computed when it is asked for"
+    assert [r for b in stream for r in b] == [d.upper() for d in docs[1:]]
+    assert module.CALLS == ["龙城街道", "南湾街道", "平湖街道"], "a repeated text is computed once, even without a cache"
+    module.CALLS.clear()
+    stream = run(docs, cache_file=store)
+    next(stream)
+    assert engine.ResultCache(store, "shout", "").keys_among([engine.content_key("shout", engine.code_version(module), "龙城街道")])
+    stream.close()  # stopped after one batch: what it computed is kept
+    module.CALLS.clear()
+    assert [r for b in run(docs + ["坂田街道"], cache_file=store) for r in b] == [d.upper() for d in docs + ["坂田街道"]]
+    assert module.CALLS == ["南湾街道", "平湖街道", "坂田街道"], "only what no batch has stored yet"
 
 
 def test_cache_misses_when_code_or_resources_change(counting_module, tmp_path, monkeypatch):
@@ -176,6 +218,39 @@ def test_progress_without_a_terminal(monkeypatch, seed_documents):
     monkeypatch.setattr(sys, "stderr", silent)
     engine.map_documents(cleaning.clean_text, seed_documents[:1], stage="quiet", star=True, engine="serial", cache=False)
     assert silent.getvalue() == ""
+
+
+PIDS = """
+import os
+
+def with_pid(text):
+    return os.getpid(), text[::-1]
+"""
+
+
+@pytest.mark.slow
+def test_one_pool_serves_every_batch_and_exits_with_the_stage(tmp_path, monkeypatch):
+    psutil = pytest.importorskip("psutil")
+    (tmp_path / "pid_stage.py").write_text(PIDS, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))  # before the pool starts: its workers import the module too
+    module = importlib.import_module("pid_stage")
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setenv("ENGINE_WORKERS", "2")  # one loky worker and this process
+    texts = [f"{i}号临时党支部" * 50 for i in range(64)]
+    stream = engine.map_batches(module.with_pid, texts, stage="pids", engine="local", cache=False, serial_below=0, batch_chars=4_000)
+    batches = list(stream)
+    assert len(batches) >= 4
+    assert [text for batch in batches for _, text in batch] == [t[::-1] for t in texts]
+    workers = {pid for batch in batches for pid, _ in batch} - {os.getpid()}
+    assert len(workers) == 1, "one worker for the whole stage, not one pool per batch"
+    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in workers), "it exits with the stage"
+
+    stream = engine.map_batches(module.with_pid, texts, stage="pids", engine="local", cache=False, serial_below=0, batch_chars=4_000)
+    first = next(stream)
+    stream.close()  # a caller that stops early: the workers exit too
+    workers = {pid for pid, _ in first} - {os.getpid()}
+    assert workers and not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in workers)
+    sys.modules.pop("pid_stage", None)
 
 
 @pytest.mark.slow

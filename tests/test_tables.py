@@ -99,3 +99,56 @@ def test_figure_index_round_trips_through_the_tables(tmp_path):
         tables.write_table(pd.DataFrame(), name)
     index = outputs.finish("05_report", {})
     assert list(index.columns) == ["notebook", "figure", "drawn", "note"]
+
+
+# ---------------------------------------------------------------- a table written in parts, a table read in chunks
+def test_table_writer_writes_the_bytes_of_write_table(monkeypatch):
+    frame = hostile_frame()
+    expected = tables.write_table_file(frame, paths.TABLES / "whole.csv").read_bytes()
+    # parts of 5, 0, 1 and the rest rows (an empty part writes nothing; the header is written once)
+    with tables.TableWriter("parts", list(frame.columns)) as writer:
+        for start, end in ((0, 5), (5, 5), (5, 6), (6, len(frame))):
+            writer.write(frame.iloc[start:end])
+    assert writer.rows == len(frame) and writer.bytes == len(expected)
+    assert (paths.TABLES / "parts.csv").read_bytes() == expected
+    with tables.TableWriter("no_rows", ["a", "b"]):
+        pass
+    assert (paths.TABLES / "no_rows.csv").read_bytes() == tables.write_table_file(pd.DataFrame(columns=["a", "b"]), paths.TABLES / "e.csv").read_bytes()
+    with pytest.raises(ValueError, match="columns"), tables.TableWriter("wrong", ["a"]) as writer:
+        writer.write(pd.DataFrame({"a": [1]}))
+        writer.write(pd.DataFrame({"b": [1]}))
+    assert not (paths.TABLES / "wrong.csv").exists(), "a table cut short by an error is not left behind"
+
+
+def test_table_writer_writes_the_parquet_copy_once_the_csv_is_large(monkeypatch):
+    frame = pd.DataFrame({"doc_id": [f"{i:03d}" for i in range(30)], "n": range(30), "text": ["党建引领"] * 29 + [""]})
+    whole = len(tables.csv_text(frame).encode("utf-8")) + 3
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", whole // 2)  # reached within the second half of the rows
+    with tables.TableWriter("parted", list(frame.columns)) as writer:
+        for start in range(0, 30, 4):
+            writer.write(frame.iloc[start : start + 4])
+    parquet = paths.TABLES / "parted.parquet"
+    back = tables.fastparquet.ParquetFile(str(parquet))
+    assert len(back.row_groups) > 1, "the parts after the threshold are appended as row groups"
+    pd.testing.assert_frame_equal(back.to_pandas(), tables.parquet_ready(frame), check_dtype=False)
+    assert dict(back.dtypes) == {"doc_id": "object", "n": "int64", "text": "object"}, "the types write_table's copy has"
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", whole + 1)  # too small now: the stale copy goes
+    with tables.TableWriter("parted", list(frame.columns)) as writer:
+        writer.write(frame)
+    assert not parquet.exists()
+
+
+def test_read_table_rows_keeps_the_matching_rows_of_every_chunk(monkeypatch):
+    monkeypatch.setattr(tables, "READ_CHUNK_ROWS", 2)
+    frame = hostile_frame().assign(outcome=["partial", "repaired", "joined-possible-loss", "deleted"] * 4)
+    tables.write_table(frame, "chunked")
+    kept = tables.read_table_rows("chunked", "outcome", ["partial", "joined-possible-loss"])
+    assert kept["text"].tolist() == [HOSTILE[i] for i in range(len(HOSTILE)) if i % 4 in (0, 2)]
+    assert kept["n"].tolist() == [str(i) for i in range(len(HOSTILE)) if i % 4 in (0, 2)], "cells stay text"
+    assert list(kept.columns) == list(frame.columns)
+    none = tables.read_table_rows("chunked", "no_such_column", ["partial"])
+    assert none.empty and list(none.columns) == list(frame.columns)
+    tables.write_table(pd.DataFrame(columns=["outcome"]), "header_only")
+    assert tables.read_table_rows("header_only", "outcome", ["partial"]).empty
+    with pytest.raises(FileNotFoundError, match="run the earlier notebooks"):
+        tables.read_table_rows("never_written", "outcome", ["partial"])

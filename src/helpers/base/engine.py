@@ -2,9 +2,11 @@
 
 `map_documents(func, items, stage=...)` returns `[func(item) for item in items]` (byte-identical whatever the engine),
 but reads each result from a cache keyed by the item's content and the code version, computes only the misses, and
-shows a progress bar naming the stage. The engine comes from the ENGINE environment variable (`make report
-ENGINE=dask`): "local" (default: a process pool as large as the machine), "serial", or "dask" (DASK_SCHEDULER=host:port
-for an existing cluster, else a LocalCluster on this machine).
+shows a progress bar naming the stage. `map_batches` gives the same results in consecutive batches, for a stage whose
+results are too large to hold all at once (the cleaning log): one pool and one progress bar serve the whole stage.
+The engine comes from the ENGINE environment variable (`make report ENGINE=dask`): "local" (default: a process pool
+as large as the machine), "serial", or "dask" (DASK_SCHEDULER=host:port for an existing cluster, else a LocalCluster
+on this machine).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sqlite3
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
 from functools import lru_cache
 from pathlib import Path
@@ -172,6 +174,14 @@ class ResultCache:
         self.db = sqlite3.connect(path, timeout=60)
         self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, stage TEXT, version TEXT, value BLOB)")
 
+    def keys_among(self, keys: Iterable[str]) -> set[str]:
+        """Which of these keys have a cached result (without loading the results)."""
+        keys, found = list(dict.fromkeys(keys)), set()
+        for start in range(0, len(keys), 500):  # SQLite limits the number of bound parameters
+            batch = keys[start : start + 500]
+            found.update(key for (key,) in self.db.execute(f"SELECT key FROM results WHERE key IN ({','.join('?' * len(batch))})", batch))
+        return found
+
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """The cached results among these keys."""
         keys, found = list(dict.fromkeys(keys)), {}
@@ -248,39 +258,106 @@ def _serial(func: Callable, items: list, star: bool, bar) -> list:
     return results
 
 
-def _local(func: Callable, items: list, star: bool, bar) -> list:
-    """Every core with one process fewer: n_workers() - 1 loky workers take chunks from the front while this process
-    works through chunks from the back. A worker holds ~250 MB (pandas, jieba and its dictionaries) that this process
-    mostly holds already, so the pool's share of the peak drops by one worker and the results are the same. The workers
-    exit when the stage ends (see the note at the top of this module)."""
-    workers = n_workers()
-    chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
-    done: list[list | None] = [None] * len(chunks)
-    executor = get_reusable_executor(max_workers=workers - 1) if workers > 1 else None
+def _spans(items: list, batch_chars: int | None) -> list[tuple[int, int]]:
+    """(start, end) of consecutive batches of about batch_chars characters each (one batch when None)."""
+    if batch_chars is None or not items:
+        return [(0, len(items))]
+    spans, start, filled = [], 0, 0
+    for index, item in enumerate(items):
+        filled += _size(item) + 1
+        if filled >= batch_chars:
+            spans.append((start, index + 1))
+            start, filled = index + 1, 0
+    if start < len(items):
+        spans.append((start, len(items)))
+    return spans
+
+
+def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, client=None) -> Iterator[list]:
+    """For each batch of items, [func(item) for item in batch], yielded batch by batch in order, with one pool for the
+    whole stage.
+
+    local: n_workers() - 1 loky workers take chunks from the front of the queue while this process works through the
+    current batch's chunks from the back (a worker holds ~250 MB, pandas, jieba and its dictionaries, that this process
+    mostly holds already, so the pool's share of the peak drops by one worker and the results are the same). dask:
+    chunks as tasks on the cluster (the same functions, pickled by reference: workers need this package installed).
+    Workers keep up to two chunks each queued, also from the next batches, so they keep working while the caller
+    handles a batch; no more than that is held ahead of the caller. The local workers exit when the stage ends (see
+    the note at the top of this module)."""
+    if mode == "serial":
+        for batch in batches:
+            yield _serial(func, batch, star, bar)
+        return
+    if mode == "dask":
+        client = client or dask_client()
+        # imported here, as in dask_client: only ENGINE=dask pays Dask's import
+        from distributed import wait as dask_wait
+
+        info = client.scheduler_info()
+        workers = max(1, len(info.get("workers", {}))) if info else n_workers()
+        executor, slots, here = None, 2 * workers, False
+
+        def submit(chunk: list):
+            return client.submit(_run_chunk, func, chunk, star, pure=False)
+
+        def finished(futures: list, block: bool) -> set:
+            if not block:
+                return {f for f in futures if f.done()}
+            return set(dask_wait(futures, return_when="FIRST_COMPLETED").done)
+
+    else:
+        workers = n_workers()
+        executor = get_reusable_executor(max_workers=workers - 1) if workers > 1 else None
+        slots, here = 2 * (workers - 1), True
+
+        def submit(chunk: list):
+            return executor.submit(_run_chunk, func, chunk, star)
+
+        def finished(futures: list, block: bool) -> set:
+            return wait(futures, timeout=None if block else 0, return_when=FIRST_COMPLETED)[0]
+
+    # About workers * CHUNKS_PER_WORKER chunks over the stage, as for one batch, but at least two per worker in each
+    # batch: the chunks queued ahead then hold enough work to keep the workers busy while the caller handles a batch.
+    total = sum(_size(item) for batch in batches for item in batch) or 1
+    chunks: list[list] = []
+    ends: list[int] = []  # chunks[ends[b - 1]:ends[b]] are batch b's
+    for batch in batches:
+        share = sum(map(_size, batch)) / total
+        chunks += _chunks(batch, max(2 * workers, round(workers * CHUNKS_PER_WORKER * share))) if batch else []
+        ends.append(len(chunks))
+    done: dict[int, list] = {}
     in_flight: dict = {}
-    front, back = 0, len(chunks)  # chunks[front:back] are not taken yet
+    front = 0  # the next chunk to queue for the workers
 
     def collect(block: bool) -> None:
-        finished, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        for future in finished:
+        for future in finished(list(in_flight), block):
             index = in_flight.pop(future)
             done[index] = future.result()
             bar.update(len(chunks[index]))
 
-    while front < back or in_flight:
-        while executor and len(in_flight) < 2 * (workers - 1) and front < back:  # two queued per worker: never idle
-            in_flight[executor.submit(_run_chunk, func, chunks[front], star)] = front
-            front += 1
-        if front < back:
-            back -= 1
-            done[back] = _run_chunk(func, chunks[back], star)
-            bar.update(len(chunks[back]))
-            collect(block=False)
-        else:
-            collect(block=True)
-    if executor:
-        executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
-    return [result for chunk in done for result in chunk]
+    try:
+        for b, end in enumerate(ends):
+            start = ends[b - 1] if b else 0
+            front = max(front, start)  # chunks before start were all taken, by this process or the workers
+            back = end  # chunks[back:end] are taken by this process
+            while any(i not in done for i in range(start, end)):
+                while (executor or not here) and len(in_flight) < slots and front < len(chunks):
+                    if start <= front < end and front >= back:  # the rest of this batch is this process's
+                        front = end
+                        continue
+                    in_flight[submit(chunks[front])] = front
+                    front += 1
+                if here and front < back:
+                    back -= 1
+                    done[back] = _run_chunk(func, chunks[back], star)
+                    bar.update(len(chunks[back]))
+                    collect(block=False)
+                else:
+                    collect(block=True)
+            yield [result for i in range(start, end) for result in done.pop(i)]
+    finally:
+        if executor:
+            executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
 
 
 _DASK_CLIENT = None
@@ -313,20 +390,83 @@ def dask_client():
     return _DASK_CLIENT
 
 
-def _dask(func: Callable, items: list, star: bool, bar, client=None) -> list:
-    """Chunks as Dask tasks (the same functions, pickled by reference: workers need this package installed)."""
-    client = client or dask_client()
-    workers = max(1, len(client.scheduler_info().get("workers", {}))) if client.scheduler_info() else n_workers()
-    chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
-    futures = {client.submit(_run_chunk, func, chunk, star, pure=False): i for i, chunk in enumerate(chunks)}
-    from distributed import as_completed as dask_as_completed  # lazy, as in dask_client
+def map_batches(
+    func: Callable,
+    items: Iterable[Any],
+    *,
+    stage: str,
+    batch_chars: int | None = None,
+    engine: str | None = None,
+    star: bool = False,
+    cache: bool = True,
+    code: Sequence[ModuleType] | None = None,
+    cache_file: Path | None = None,
+    client=None,
+    serial_below: int | None = None,
+) -> Iterator[list]:
+    """[func(item) for item in items] (func(*item) when star) in consecutive batches of about batch_chars characters
+    of items (all at once when None), in input order, from cache where possible.
 
-    done: list[list | None] = [None] * len(chunks)
-    for future in dask_as_completed(list(futures)):
-        index = futures[future]
-        done[index] = future.result()
-        bar.update(len(chunks[index]))
-    return [result for chunk in done for result in chunk]
+    So a stage whose results are large (the cleaning log) can be written out and dropped batch by batch: one pool
+    serves every batch, one progress bar the whole stage, and each batch's results are read from and written to the
+    cache as it goes. func must be a module-level function (picklable by reference) that depends only on its
+    argument, the code and the resources: its results are cached under (stage, code version of `code` or func's
+    module, item content). The local engine runs fewer than serial_below characters of uncached work in this process.
+    A caller that stops early should close() the iterator (the pool's workers exit then).
+    """
+    started = time.perf_counter()
+    items = list(items)
+    name = engine_name(engine)
+    modules = list(code) if code else [sys.modules[func.__module__]]
+    version = code_version(*modules)
+    keys = [content_key(stage, version, item) for item in items]
+    spans = _spans(items, batch_chars)
+    store = ResultCache(cache_file or (paths.CACHE / DEFAULT_CACHE), stage, version) if cache else None
+    try:
+        cached = store.keys_among(keys) if store else set()
+        # each distinct uncached item is computed once, in the first batch that holds it
+        todo_per_batch: list[dict[str, Any]] = []
+        planned = set(cached)
+        for start, end in spans:
+            todo = {}
+            for key, item in zip(keys[start:end], items[start:end]):
+                if key not in planned:
+                    todo[key] = item
+                    planned.add(key)
+            todo_per_batch.append(todo)
+        work = [item for todo in todo_per_batch for item in todo.values()]
+        threshold = SERIAL_BELOW_CHARS if serial_below is None else serial_below
+        if name == "dask" and work:
+            mode = "dask"
+        elif name != "local" or len(work) < 2 or sum(map(_size, work)) < threshold:
+            mode = "serial"
+        else:
+            mode = "local"
+        last_use = {key: index for index, key in enumerate(keys)}  # a result a later batch repeats is kept until then
+        bar = progress(len(work), f"{stage} ({len(items) - len(work)} cached)" if cached else stage) if work else text_tqdm(disable=True)
+        with bar:
+            computed = _stream(func, [list(todo.values()) for todo in todo_per_batch], star, bar, mode, client)
+            try:
+                carried: dict[str, Any] = {}
+                for (start, end), todo in zip(spans, todo_per_batch):
+                    fresh = dict(zip(todo, next(computed)))
+                    if store and fresh:
+                        store.put_many(fresh)
+                    known = {**carried, **fresh}
+                    wanted = [key for key in dict.fromkeys(keys[start:end]) if key not in known]
+                    known.update(store.get_many(wanted) if store and wanted else {})
+                    for key, item in zip(keys[start:end], items[start:end]):
+                        if key not in known:  # dropped from the cache since it was listed (another build): compute it
+                            known[key] = _call(func, item, star)
+                    carried = {key: value for key, value in known.items() if last_use[key] >= end}
+                    yield [known[key] for key in keys[start:end]]
+                    del known, fresh
+            finally:
+                computed.close()
+    finally:
+        if store:
+            store.close()
+    report_stage(stage, len(items), len(work), time.perf_counter() - started)
 
 
 def map_documents(
@@ -342,44 +482,10 @@ def map_documents(
     client=None,
     serial_below: int | None = None,
 ) -> list:
-    """[func(item) for item in items] (func(*item) when star), in input order, from cache where possible.
-
-    func must be a module-level function (picklable by reference) that depends only on its argument, the code and
-    the resources: its results are cached under (stage, code version of `code` or func's module, item content).
-    The local engine runs fewer than serial_below characters of uncached work in this process.
-    """
-    started = time.perf_counter()
-    items = list(items)
-    name = engine_name(engine)
-    modules = list(code) if code else [sys.modules[func.__module__]]
-    version = code_version(*modules)
-    keys = [content_key(stage, version, item) for item in items]
-    store = ResultCache(cache_file or (paths.CACHE / DEFAULT_CACHE), stage, version) if cache else None
-    try:
-        known = store.get_many(keys) if store else {}
-        todo: dict[str, Any] = {}
-        for key, item in zip(keys, items):  # identical items are computed once
-            if key not in known and key not in todo:
-                todo[key] = item
-        work = list(todo.values())
-        fresh = []
-        if work:
-            with progress(len(work), f"{stage} ({len(items) - len(work)} cached)" if known else stage) as bar:
-                if name == "dask":
-                    fresh = _dask(func, work, star, bar, client)
-                elif name == "serial" or len(work) < 2 or sum(map(_size, work)) < (SERIAL_BELOW_CHARS if serial_below is None else serial_below):
-                    fresh = _serial(func, work, star, bar)
-                else:
-                    fresh = _local(func, work, star, bar)
-        computed = dict(zip(todo, fresh))
-        if store and computed:
-            store.put_many(computed)
-    finally:
-        if store:
-            store.close()
-    known.update(computed)
-    report_stage(stage, len(items), len(work), time.perf_counter() - started)
-    return [known[key] for key in keys]
+    """[func(item) for item in items] (func(*item) when star), in input order, from cache where possible: map_batches
+    in one batch (see there)."""
+    options = dict(engine=engine, star=star, cache=cache, code=code, cache_file=cache_file, client=client, serial_below=serial_below)
+    return [result for batch in map_batches(func, items, stage=stage, **options) for result in batch]
 
 
 def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +41,66 @@ def write_table_file(df: pd.DataFrame, path: Path) -> Path:
     """Write one table to path in the build tables' dialect (the reader is read_table_file)."""
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g", quoting=QUOTING)
     return path
+
+
+def csv_text(df: pd.DataFrame, header: bool = True) -> str:
+    """The rows of df (and its header) as write_table_file writes them, without the file's byte-order mark."""
+    return df.to_csv(None, index=False, header=header, lineterminator="\n", float_format="%.6g", quoting=QUOTING)
+
+
+class TableWriter:
+    """build/tables/<name>.csv written a part at a time, byte for byte what write_table writes for all the parts
+    concatenated, with its Parquet copy (one row group per part) once the CSV reaches PARQUET_MIN_BYTES.
+
+    For a table too large to hold in memory (the cleaning log: ~800,000 rows at 4,000 documents). Parts must have the
+    given columns and the same types (a Parquet file has one type per column; fastparquet refuses a part that
+    differs). Use as a context manager (an error inside removes the unfinished files); close() returns the CSV's path."""
+
+    def __init__(self, name: str, columns: Sequence[str]) -> None:
+        paths.ensure_dirs()
+        self.path, self.parquet = paths.TABLES / f"{name}.csv", paths.TABLES / f"{name}.parquet"
+        self.columns, self.rows, self.bytes = list(columns), 0, 0
+        self.parquet.unlink(missing_ok=True)  # a copy from an earlier run must not be appended to
+        self._pending: list[pd.DataFrame] = []  # parts held until the CSV is large enough to need a Parquet copy
+        self._parquet_started = False
+        self._file = self.path.open("wb")
+        self._write(codecs.BOM_UTF8 + csv_text(pd.DataFrame(columns=self.columns)).encode("utf-8"))
+
+    def _write(self, data: bytes) -> None:
+        self._file.write(data)
+        self.bytes += len(data)
+
+    def write(self, part: pd.DataFrame) -> None:
+        """Append the rows of one part."""
+        if list(part.columns) != self.columns:
+            raise ValueError(f"{self.path.name}: columns {list(part.columns)} are not {self.columns}")
+        if not len(part):
+            return
+        self._write(csv_text(part, header=False).encode("utf-8"))
+        self.rows += len(part)
+        if self._parquet_started:
+            fastparquet.write(str(self.parquet), parquet_ready(part), compression="ZSTD", write_index=False, append=True)
+        else:
+            self._pending.append(part)
+            if self.bytes >= PARQUET_MIN_BYTES:
+                fastparquet.write(str(self.parquet), parquet_ready(pd.concat(self._pending, ignore_index=True)), compression="ZSTD", write_index=False)
+                self._pending, self._parquet_started = [], True
+
+    def close(self) -> Path:
+        """Finish the CSV (and the Parquet copy, written only if the CSV reached PARQUET_MIN_BYTES)."""
+        if not self._file.closed:
+            self._file.close()
+            self._pending = []
+        return self.path
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, error_type: type[BaseException] | None, *rest: object) -> None:
+        self.close()
+        if error_type is not None:  # a table cut short must not look like a whole one
+            self.path.unlink(missing_ok=True)
+            self.parquet.unlink(missing_ok=True)
 
 
 def exactly_typed(inferred: pd.Series, text: pd.Series) -> pd.Series:
@@ -93,9 +155,35 @@ def parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_table(name: str) -> pd.DataFrame:
-    """Read a table written by an earlier notebook; empty cells stay empty strings."""
+def table_path(name: str) -> Path:
+    """build/tables/<name>.csv, which an earlier notebook must have written."""
     path = paths.TABLES / f"{name}.csv"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run the earlier notebooks first (make report).")
-    return read_table_file(path)
+    return path
+
+
+def read_table(name: str) -> pd.DataFrame:
+    """Read a table written by an earlier notebook; empty cells stay empty strings."""
+    return read_table_file(table_path(name))
+
+
+READ_CHUNK_ROWS = 50_000  # rows parsed at a time by read_table_rows: ~10-20 MB of the cleaning log
+
+
+def read_table_rows(name: str, column: str, values: Iterable[str]) -> pd.DataFrame:
+    """The rows of a build table whose `column` holds one of `values`, in order, read in chunks so that a table of a
+    million rows is never in memory whole; with no such column, no rows. Every cell stays text: read_table types a
+    column only when all its rows print back exactly, which a chunk cannot tell (the text is what the CSV shows)."""
+    path, wanted = table_path(name), list(values)
+    options = {"encoding": "utf-8-sig", "keep_default_na": False, "quoting": csv.QUOTE_MINIMAL, "engine": "c", "dtype": str}
+    try:
+        header = pd.read_csv(path, nrows=0, **options)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    if column not in header:
+        return header
+    kept = [header]
+    with pd.read_csv(path, chunksize=READ_CHUNK_ROWS, **options) as chunks:
+        kept += [chunk[chunk[column].isin(wanted)] for chunk in chunks]
+    return pd.concat(kept, ignore_index=True)

@@ -11,12 +11,12 @@ import codecs
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.base import schema
+from helpers.base import engine, schema
 from helpers.base.chinese import (
     CJK,
     HAN,
@@ -571,11 +571,13 @@ def replay(raw: str, log: list[dict]) -> str:
     return text
 
 
+LOG_COLUMNS = ["doc_id", "step", "seq", "start", "end", "reason", "outcome", "copies_removed", "chars_removed", "chars_added", "before", "after", "example"]
+
+
 def log_frame(cleaned: dict[str, tuple[str, list[dict]]]) -> pd.DataFrame:
     """cleaning_log.csv: one row per edit, documents in order."""
-    columns = ["doc_id", "step", "seq", "start", "end", "reason", "outcome", "copies_removed", "chars_removed", "chars_added", "before", "after", "example"]
     rows = [row for doc_id in sorted(cleaned) for row in cleaned[doc_id][1]]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=LOG_COLUMNS)
 
 
 def step_summary(log: pd.DataFrame) -> pd.DataFrame:
@@ -590,3 +592,77 @@ def step_summary(log: pd.DataFrame) -> pd.DataFrame:
         chars_added=("chars_added", "sum"),
         example=("example", "first"),
     ).reset_index()
+
+
+# ---------------------------------------------------------------- a corpus, streamed
+# The log is ~25 times the size of the text it describes (a row per edit, each with its context): at 4,000 documents
+# ~800,000 rows, 180 MB of CSV and several times that as Python objects. Documents are cleaned and their log written
+# out in batches of about this many characters (a few tens of MB of log rows in memory at a time).
+BATCH_CHARS = 250_000
+KEY_STEPS = (schema.STEP_MOJIBAKE, schema.STEP_PAGE_BREAKS, schema.STEP_DUPLICATES, schema.STEP_CAPTIONS)
+KEY_ROWS_SHOWN = 30  # rows of the key steps notebook 01 shows (all of them are in cleaning_log.csv)
+
+
+def clean_in_batches(texts: dict[str, str]) -> Iterator[dict[str, tuple[str, list[dict]]]]:
+    """clean_text over every document, in batches of documents in name order (the log's order): doc_id -> (clean
+    text, log rows), through the engine (pool, cache and progress bar for the whole corpus)."""
+    ids = sorted(texts)
+    done = 0
+    batches = engine.map_batches(
+        clean_text, [(doc_id, texts[doc_id]) for doc_id in ids], stage="cleaning", star=True, serial_below=SERIAL_BELOW_CHARS, batch_chars=BATCH_CHARS
+    )
+    for results in batches:
+        yield dict(zip(ids[done : done + len(results)], results))
+        done += len(results)
+
+
+class LogDigest:
+    """What notebook 01 keeps of the cleaning log as it streams past a batch at a time: cleaning_summary's rows and
+    the first rows of the key steps. The log itself goes to cleaning_log.csv and is dropped."""
+
+    def __init__(self) -> None:
+        self._summaries: list[pd.DataFrame] = []
+        self._key_rows: list[pd.DataFrame] = []
+        self.key_edits = 0  # rows of the key steps in the whole log
+
+    def add(self, log: pd.DataFrame) -> pd.DataFrame:
+        """Take in one batch of the log (whole documents, after the batches before it); return it unchanged."""
+        summary = step_summary(log)
+        if len(summary):  # an empty part would turn the numbers' columns into objects when concatenated
+            self._summaries.append(summary)
+        key = log[log["step"].isin(KEY_STEPS)]
+        self.key_edits += len(key)
+        missing = KEY_ROWS_SHOWN - sum(map(len, self._key_rows))
+        if missing > 0 and len(key):
+            self._key_rows.append(key.head(missing))
+        return log
+
+    def summary(self) -> pd.DataFrame:
+        """cleaning_summary.csv: step_summary of the whole log (its groups are within a document, so the batches'
+        summaries in order are the whole log's)."""
+        return pd.concat(self._summaries, ignore_index=True) if self._summaries else step_summary(log_frame({}))
+
+    def key_rows(self) -> pd.DataFrame:
+        """The first KEY_ROWS_SHOWN rows of the key steps (mojibake, page-break joins, layout duplicates, captions)."""
+        return pd.concat(self._key_rows, ignore_index=True) if self._key_rows else log_frame({})
+
+
+# ---------------------------------------------------------------- views of the summary, bounded by the steps
+def step_totals(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per step, in the order the steps run: documents it changed, edits, characters removed and added."""
+    totals = summary.groupby("step", sort=False).agg(
+        documents=("doc_id", "nunique"), edits=("edits", "sum"), chars_removed=("chars_removed", "sum"), chars_added=("chars_added", "sum")
+    )
+    return totals.reindex([step for step, _ in STEPS if step in totals.index])
+
+
+def reason_totals(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of edit (step and reason): documents, edits and characters removed net of characters added, largest
+    first."""
+    totals = (
+        summary.assign(net_removed=summary["chars_removed"] - summary["chars_added"])
+        .groupby(["step", "reason"], sort=False)
+        .agg(documents=("doc_id", "nunique"), edits=("edits", "sum"), net_removed=("net_removed", "sum"))
+        .reset_index()
+    )
+    return totals.sort_values(["net_removed", "step", "reason"], ascending=[False, True, True], kind="stable").reset_index(drop=True)

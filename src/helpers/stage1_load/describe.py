@@ -49,21 +49,57 @@ def iso_date(text: str) -> str:
     return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
 
 
-def infer_metadata(raw: str, clean: str, log: list[dict]) -> dict[str, str]:
+# Reasons of removed lines whose text documents.csv reads back as metadata.
+MOVED_REASONS = (schema.REASON_TITLE, schema.REASON_CREDIT, schema.REASON_PUBLICATION)
+
+
+@dataclass(frozen=True)
+class CleaningFacts:
+    """What describing a document reads from its cleaning log: a few numbers and lines instead of every edit, so the
+    log (hundreds of rows per document) can be written out and dropped as it is made."""
+
+    edits: int
+    net_removed: int  # characters removed net of characters added
+    simplified: int  # characters Traditional→Simplified replaced
+    moved: tuple[tuple[str, str], ...]  # (reason, stripped line) of each line moved to metadata, in log order
+    page_reason: str  # the reason of the edit that replaced a saved web page by its article ('' if none)
+    web_page_step: bool  # whether the web-page step changed anything (a page, or stray tags and entities)
+
+    @classmethod
+    def from_log(cls, log: list[dict]) -> CleaningFacts:
+        """The facts of one document's log rows (cleaning.clean_text)."""
+        replaced = [r for r in log if r["step"] == schema.STEP_WEB_PAGE and r["outcome"] == "replaced"]
+        return cls(
+            edits=len(log),
+            net_removed=sum(r["chars_removed"] - r["chars_added"] for r in log),
+            simplified=sum(r["chars_removed"] for r in log if r["step"] == schema.STEP_SIMPLIFIED),
+            moved=tuple((r["reason"], r["before"].strip()) for r in log if r["reason"] in MOVED_REASONS),
+            page_reason=replaced[0]["reason"] if replaced else "",
+            web_page_step=any(r["step"] == schema.STEP_WEB_PAGE for r in log),
+        )
+
+
+def facts_of(log: list[dict] | CleaningFacts) -> CleaningFacts:
+    """A document's cleaning facts, from its log rows or as already reduced."""
+    return log if isinstance(log, CleaningFacts) else CleaningFacts.from_log(log)
+
+
+def infer_metadata(raw: str, clean: str, log: list[dict] | CleaningFacts) -> dict[str, str]:
     """Metadata read off a document itself: title lines, credits, dates and sources the cleaning moved out, and for a
     saved web page the title, date and source printed around its article (pages.extract_page)."""
+    facts = facts_of(log)
 
     def moved(reason: str) -> list[str]:
-        return [r["before"].strip() for r in log if r["reason"] == reason]
+        return [line for kind, line in facts.moved if kind == reason]
 
     titles, credits, meta = moved(schema.REASON_TITLE), moved(schema.REASON_CREDIT), moved(schema.REASON_PUBLICATION)
     han = len(HAN_CHAR.findall(raw))
-    converted = sum(r["chars_removed"] for r in log if r["step"] == schema.STEP_SIMPLIFIED)
+    converted = facts.simplified
     sources = [m.group(1) for line in meta for m in [pages.SOURCE.search(line)] if m]
     outlets = [m.group(1).strip() for line in credits for m in [OUTLET_FROM_CREDIT.match(line)] if m]
     title = " — ".join(t.lstrip("#").strip() for t in titles)
     date = iso_date(" ".join(meta))
-    if any(r["step"] == schema.STEP_WEB_PAGE and r["outcome"] == "replaced" for r in log):
+    if facts.page_reason:
         page = pages.extract_page(raw)  # the page's own title, date and source come before what its article repeats
         title, date = page.title.lstrip("#").strip() or title, page.date or date
         sources = [page.source] if page.source else sources
@@ -188,14 +224,13 @@ def kept_because(copy: dict, original: dict) -> str:
     return f"{original['doc_id']} kept: {reason}"
 
 
-def input_notes(doc: RawDocument, log: list[dict]) -> list[tuple[str, str]]:
+def input_notes(doc: RawDocument, log: list[dict] | CleaningFacts) -> list[tuple[str, str]]:
     """(what was unusual about a file's form, what cleaning did about it): documents.csv `input_notes`."""
-    notes = []
-    page = [r for r in log if r["step"] == schema.STEP_WEB_PAGE and r["outcome"] == "replaced"]
-    if page:
+    notes, facts = [], facts_of(log)
+    if facts.page_reason:
         kind = "saved web page" if doc.path.suffix.lower() in HTML_SUFFIXES else f"web page saved as {doc.path.suffix or 'a file'}"
-        notes.append((kind, page[0]["reason"].removeprefix("web page → ")))
-    elif any(r["step"] == schema.STEP_WEB_PAGE for r in log):
+        notes.append((kind, facts.page_reason.removeprefix("web page → ")))
+    elif facts.web_page_step:
         notes.append(("HTML tags or entities in the text", "removed or decoded by cleaning"))
     crlf = doc.text.count("\r\n")
     if crlf:
@@ -205,7 +240,11 @@ def input_notes(doc: RawDocument, log: list[dict]) -> list[tuple[str, str]]:
     return notes
 
 
-def input_problems(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]], documents: pd.DataFrame, manifest_problems: list[InputProblem]) -> pd.DataFrame:
+# What describing reads of the cleaning: doc_id -> (clean text, its log rows or their CleaningFacts).
+Cleaned = dict[str, tuple[str, list[dict] | CleaningFacts]]
+
+
+def input_problems(corpus: Corpus, cleaned: Cleaned, documents: pd.DataFrame, manifest_problems: list[InputProblem]) -> pd.DataFrame:
     """input_problems.csv: each manifest problem, rejected file, copy and unusual file form in one line (`text`)."""
     rows = list(manifest_problems)
     docs = documents.set_index("doc_id")
@@ -221,11 +260,11 @@ def input_problems(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]], d
     return frame.assign(text=[p.text() for p in rows])
 
 
-def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]], manifest: dict[str, dict[str, str]]) -> pd.DataFrame:
+def describe_documents(corpus: Corpus, cleaned: Cleaned, manifest: dict[str, dict[str, str]]) -> pd.DataFrame:
     """documents.csv: manifest metadata where curated, inferred otherwise, gaps named; place, year, copies, rejects."""
     rows = []
     for doc in corpus.documents:
-        clean, log = cleaned[doc.doc_id]
+        clean, log = cleaned[doc.doc_id][0], facts_of(cleaned[doc.doc_id][1])
         inferred = infer_metadata(doc.text, clean, log)
         curated = manifest.get(doc.doc_id, {})
         row = {"doc_id": doc.doc_id, "file": doc.path.name, "encoding": doc.encoding, "rejected": False, "reason": ""}
@@ -242,8 +281,8 @@ def describe_documents(corpus: Corpus, cleaned: dict[str, tuple[str, list[dict]]
                 "raw_bytes": doc.n_bytes,
                 "raw_chars": len(doc.text),
                 "clean_chars": len(clean),
-                "edits": len(log),
-                "chars_removed": sum(r["chars_removed"] - r["chars_added"] for r in log),
+                "edits": log.edits,
+                "chars_removed": log.net_removed,
             }
         )
         rows.append(row)

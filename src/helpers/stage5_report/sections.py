@@ -11,7 +11,7 @@ import pandas as pd
 from helpers.base import paths, schema
 from helpers.base.chinese import sentences
 from helpers.base.outputs import FIGURE_INDEX
-from helpers.base.tables import PARQUET_MIN_BYTES, read_table
+from helpers.base.tables import PARQUET_MIN_BYTES, read_table, read_table_rows
 from helpers.stage1_load.places import gazetteer
 from helpers.stage3_framing import codebook
 from helpers.stage3_framing.streets import supported_pairs
@@ -29,6 +29,7 @@ from helpers.stage5_report.blocks import (
 )
 
 MAX_LEADS = 3  # meeting documents whose opening is quoted in the context section
+DOUBTFUL_OUTCOMES = ("partial", "joined-possible-loss")  # edits after which the clean text may still lack something
 
 
 # ---------------------------------------------------------------- the sections, from the tables
@@ -38,7 +39,6 @@ def load_tables() -> dict[str, pd.DataFrame]:
         "documents",
         "segments",
         "cleaning_summary",
-        "cleaning_log",
         "input_problems",
         "term_frequencies",
         "keyness",
@@ -55,7 +55,10 @@ def load_tables() -> dict[str, pd.DataFrame]:
         "concept_frequencies",
         "figure_index",
     ]
-    return {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
+    found = {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
+    if (paths.TABLES / "cleaning_log.csv").exists():  # ~800,000 rows at 4,000 documents: only the doubtful ones are shown
+        found["cleaning_log"] = read_table_rows("cleaning_log", "outcome", DOUBTFUL_OUTCOMES)
+    return found
 
 
 def street_label(street: str) -> str:
@@ -294,7 +297,7 @@ def corpus_section(t: dict[str, pd.DataFrame]) -> Section:
         )
         flagged = t.get("cleaning_log", pd.DataFrame())
         if len(flagged) and "outcome" in flagged:
-            doubtful = flagged[flagged["outcome"].isin(["partial", "joined-possible-loss"])]
+            doubtful = flagged[flagged["outcome"].isin(DOUBTFUL_OUTCOMES)]
             if len(doubtful):
                 view = doubtful[["doc_id", "step", "outcome", "example"]]
                 s.parts.append(
