@@ -122,3 +122,19 @@ def test_a_very_short_page_falls_back_to_its_visible_text():
     page = pages.extract_page("<html><head><title>t</title><style>p{}</style></head><body><p>党建引领基层治理。</p></body></html>")
     assert page.text.strip() == "党建引领基层治理。" or page.extractor == "trafilatura"
     assert not MARKUP.search(page.text) and "p{}" not in page.text
+
+
+def test_an_entity_in_a_plain_text_is_decoded_not_taken_for_a_web_page(tmp_path):
+    """&amp; in a text is one decoded character (outcome "replaced", like a page's edit): the file is still a text, its
+    metadata is read from its own lines and its note says entities were decoded."""
+    raw = "龙岗区召开党建工作会议\n\n党建引领&amp;基层治理，平湖街道作了交流发言。\n"
+    path = tmp_path / "notice.txt"
+    path.write_text(raw, encoding="utf-8")
+    clean, log = cleaning.clean_text("notice", raw)
+    assert "党建引领&基层治理" in clean
+    entity = [r for r in log if r["step"] == schema.STEP_WEB_PAGE]
+    assert [(r["before"], r["after"], r["outcome"]) for r in entity] == [("&amp;", "&", "replaced")]
+    doc = corpus.RawDocument("notice", path, raw, "utf-8", len(raw.encode()))
+    facts = describe.CleaningFacts.from_log(log)
+    assert facts.page_reason == "" and facts.web_page_step
+    assert describe.input_notes(doc, log) == [("HTML tags or entities in the text", "removed or decoded by cleaning")]

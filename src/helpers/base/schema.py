@@ -97,5 +97,6 @@ STEP_MARKUP = "markup"
 STEP_TIDY_LAST = "tidy_2"
 # Reasons of removed lines whose text becomes metadata (cleaning_log.csv `reason`; documents.csv reads them back).
 REASON_TITLE = "title → metadata"
+REASON_WEB_PAGE = "web page → "  # the start of the reason of the one edit that replaces a saved page by its article
 REASON_CREDIT = "credit"
 REASON_PUBLICATION = "publication metadata"

@@ -95,7 +95,7 @@ def extract_web_page(text: str) -> list[Edit]:
     """A saved web page becomes its article text (pages.extract_page); in a text, stray tags go, entities are decoded."""
     if pages.is_web_page(text):
         page = pages.extract_page(text)
-        return [Edit(0, len(text), page.text, f"web page → article text ({page.extractor}), its title, date and source → metadata", REPLACED)]
+        return [Edit(0, len(text), page.text, f"{schema.REASON_WEB_PAGE}article text ({page.extractor}), its title, date and source → metadata", REPLACED)]
     code = [Edit(m.start(), m.end(), "", "stray script or style") for m in pages.CODE_ELEMENT.finditer(text)]
     inside = lambda i: any(c.start <= i < c.end for c in code)  # noqa: E731
     tags = code + [Edit(m.start(), m.end(), "", "stray HTML tag") for m in pages.HTML_TAG.finditer(text) if not inside(m.start())]

@@ -68,7 +68,8 @@ class CleaningFacts:
     @classmethod
     def from_log(cls, log: list[dict]) -> CleaningFacts:
         """The facts of one document's log rows (cleaning.clean_text)."""
-        replaced = [r for r in log if r["step"] == schema.STEP_WEB_PAGE and r["outcome"] == "replaced"]
+        # the page's own edit, not an entity decoded in a plain text (&amp; → &: also "replaced", by one character)
+        replaced = [r for r in log if r["step"] == schema.STEP_WEB_PAGE and r["reason"].startswith(schema.REASON_WEB_PAGE)]
         return cls(
             edits=len(log),
             net_removed=sum(r["chars_removed"] - r["chars_added"] for r in log),
@@ -229,7 +230,7 @@ def input_notes(doc: RawDocument, log: list[dict] | CleaningFacts) -> list[tuple
     notes, facts = [], facts_of(log)
     if facts.page_reason:
         kind = "saved web page" if doc.path.suffix.lower() in HTML_SUFFIXES else f"web page saved as {doc.path.suffix or 'a file'}"
-        notes.append((kind, facts.page_reason.removeprefix("web page → ")))
+        notes.append((kind, facts.page_reason.removeprefix(schema.REASON_WEB_PAGE)))
     elif facts.web_page_step:
         notes.append(("HTML tags or entities in the text", "removed or decoded by cleaning"))
     crlf = doc.text.count("\r\n")
