@@ -131,8 +131,8 @@ def save(fig: plt.Figure, name: str) -> Path:
     # Median cut on every pixel without dithering: deterministic, and the flat colours (white, the bars) stay exact.
     quantised = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     del rgb
-    # zlib's default level: optimize=True (level 9) took seven times as long for files about 5% smaller.
-    quantised.save(path, format="PNG", compress_level=6, dpi=(DPI * SCALE, DPI * SCALE))
+    # zlib level 8: within 3% of optimize=True's level-9 bytes (the report is bounded) in a third of its time.
+    quantised.save(path, format="PNG", compress_level=8, dpi=(DPI * SCALE, DPI * SCALE))
     return path
 
 
