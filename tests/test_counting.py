@@ -144,3 +144,13 @@ def test_places_and_dictionary_words_are_not_taken_for_names():
     names = counting.names_in_text(text)
     assert names == ["张鹏"], names
     assert not counting.is_person_name("龙岗") and counting.is_person_name("张鹏", "发言")
+
+
+def test_release_segmenter_drops_the_dictionaries_and_they_load_again():
+    from helpers.base import chinese
+
+    assert counting.segment_text("临时党支部战斗堡垒") == ["临时党支部", "战斗堡垒"]
+    counting.release_segmenter()
+    assert chinese.tokenizer.cache_info().currsize == 0 and counting._name_tagger.cache_info().currsize == 0
+    assert chinese.jieba_entries.cache_info().currsize == 0
+    assert counting.segment_text("临时党支部战斗堡垒") == ["临时党支部", "战斗堡垒"]  # loaded again on demand
