@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
 from collections import Counter
@@ -207,8 +206,7 @@ def release_segmenter() -> None:
     """Drop jieba's dictionaries, the name tagger and jieba's word list from this process (about 150 MB at the
     start of a notebook's counting): a notebook calls this after its last segmentation; a later call loads them again."""
     for loaded in (tokenizer, _name_tagger, jieba_entries):
-        loaded.cache_clear()
-    gc.collect()
+        loaded.cache_clear()  # the last references: freed at once (no cycles, so no gc pass over the token lists)
 
 
 @lru_cache(maxsize=1)
@@ -251,18 +249,31 @@ def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -
     return table
 
 
+def _tally(ids: list[str], counted: dict[str, list[str]]) -> tuple[Counter, Counter]:
+    """(occurrences, segments using it) of each term over these segments."""
+    counts: Counter = Counter()
+    spread: Counter = Counter()
+    for sid in ids:
+        counts.update(counted[sid])
+        spread.update(set(counted[sid]))
+    return counts, spread
+
+
 def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
     """term_frequencies.csv: per scope (ALL, then each street) the count, rate per 10,000 tokens, segments, and the
     term's concept with the concept's count in the scope (党建引领 → 党建, counted with 党建, 基层党建, 党建+)."""
     scopes = frequency_scopes(segments)
     family = concepts()
+    tallies = {scope: _tally(ids, counted) for scope, ids in scopes.items() if scope != schema.WHOLE_CORPUS}
+    in_streets = {sid for scope, ids in scopes.items() if scope != schema.WHOLE_CORPUS for sid in ids}
+    # The corpus is its streets plus the segments in none: added up, not counted a second time.
+    whole = _tally([sid for sid in scopes[schema.WHOLE_CORPUS] if sid not in in_streets], counted)
+    for counts, spread in tallies.values():
+        whole[0].update(counts)
+        whole[1].update(spread)
+    tallies = {schema.WHOLE_CORPUS: whole, **tallies}
     rows = []
-    for scope, ids in scopes.items():
-        counts: Counter = Counter()
-        spread: Counter = Counter()
-        for sid in ids:
-            counts.update(counted[sid])
-            spread.update(set(counted[sid]))
+    for scope, (counts, spread) in tallies.items():
         total = sum(counts.values())
         for term, count in counts.items():
             rows.append(
