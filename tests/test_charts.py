@@ -64,3 +64,47 @@ def test_the_figure_cache_redraws_when_its_data_changes(tmp_path, monkeypatch):
     after = charts.heatmap(first * 3 + 1, "t", "cache_probe").read_bytes()
     assert after != before, "changed data must redraw the figure"
     assert len(list((tmp_path / "cache" / "figures").glob("cache_probe-*.png"))) == 1, "one kept drawing per figure"
+
+
+def test_save_writes_the_cropped_figure_on_a_palette(tmp_path, monkeypatch):
+    """save() reads the Agg pixels in place: the PNG has the size savefig's own PNG has, a palette, and exact white."""
+    from PIL import Image
+
+    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(paths, "TABLES", tmp_path / "tables")
+
+    def drawing() -> plt.Figure:
+        charts.use_cjk_font()
+        fig, ax = plt.subplots(figsize=(4, 2))
+        charts.barh(ax, ["征拆", "群众"], [3.0, 1.0])
+        charts.caveat(fig)  # below the axes: only a tight crop keeps it
+        return fig
+
+    reference = drawing()
+    reference.savefig(tmp_path / "reference.png", dpi=charts.DPI * charts.SCALE, bbox_inches="tight")
+    plt.close(reference)
+    path = charts.save(drawing(), "probe")
+    with Image.open(path) as image, Image.open(tmp_path / "reference.png") as expected:
+        assert image.size == expected.size and image.mode == "P"
+        assert round(image.info["dpi"][0]) == charts.DPI * charts.SCALE
+        assert image.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
+    assert charts.save(drawing(), "probe").read_bytes() == path.read_bytes()
+
+
+def test_clouds_with_fonts_loaded_once_are_the_same_pixels():
+    from wordcloud import WordCloud
+    from wordcloud import wordcloud as wordcloud_module
+
+    frequencies = {"党建": 112, "群众": 52, "征拆": 35, "临时党支部": 15, "战斗堡垒": 9, "治水提质": 4, "花园小区": 16}
+
+    def cloud() -> bytes:
+        made = WordCloud(font_path=str(paths.cjk_font_path()), width=300, height=160, random_state=7, prefer_horizontal=1.0)
+        return made.generate_from_frequencies(frequencies).to_image().tobytes()
+
+    original = wordcloud_module.ImageFont
+    with charts._fonts_loaded_once():
+        assert wordcloud_module.ImageFont is not original
+        cached = cloud()
+    assert wordcloud_module.ImageFont is original  # PIL's own module again after the cloud
+    assert cached == cloud()

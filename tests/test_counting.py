@@ -111,6 +111,13 @@ def test_term_frequencies_carry_the_concept_and_its_count():
     assert concepts[(concepts["scope"] == schema.WHOLE_CORPUS) & (concepts["concept"] == "党支部")]["count"].item() == 2
 
 
+def test_frequency_scopes_are_the_corpus_then_each_street_by_name():
+    segments = pd.DataFrame({"segment_id": ["a", "b", "c", "d"], "street": ["平湖", "", "布吉", "平湖"]})
+    scopes = counting.frequency_scopes(segments)
+    assert list(scopes) == [schema.WHOLE_CORPUS, "布吉", "平湖"]  # 布 (U+5E03) sorts before 平 (U+5E73)
+    assert scopes == {schema.WHOLE_CORPUS: ["a", "b", "c", "d"], "布吉": ["c"], "平湖": ["a", "d"]}
+
+
 def test_officialese_stopwords_each_have_a_reason():
     listed = counting.project_stopwords()
     assert {"建设", "发展", "问题", "保障", "任务", "三是", "二要"} <= set(listed)
@@ -137,3 +144,13 @@ def test_places_and_dictionary_words_are_not_taken_for_names():
     names = counting.names_in_text(text)
     assert names == ["张鹏"], names
     assert not counting.is_person_name("龙岗") and counting.is_person_name("张鹏", "发言")
+
+
+def test_release_segmenter_drops_the_dictionaries_and_they_load_again():
+    from helpers.base import chinese
+
+    assert counting.segment_text("临时党支部战斗堡垒") == ["临时党支部", "战斗堡垒"]
+    counting.release_segmenter()
+    assert chinese.tokenizer.cache_info().currsize == 0 and counting._name_tagger.cache_info().currsize == 0
+    assert chinese.jieba_entries.cache_info().currsize == 0
+    assert counting.segment_text("临时党支部战斗堡垒") == ["临时党支部", "战斗堡垒"]  # loaded again on demand

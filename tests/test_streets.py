@@ -218,6 +218,57 @@ def test_keyness_exact_test_by_hand():
     assert row["p_value"] == pytest.approx(7 / 210, rel=1e-3)
 
 
+def test_sentence_presence_counts_a_term_once_per_sentence():
+    # 平湖: "征拆 征拆 干部。" + "征拆" (no closing stop: still a sentence) + "。。" (empty: no sentence) = 2 sentences
+    segments = pd.DataFrame(
+        {
+            "segment_id": ["a-01", "b-01", "c-01"],
+            "group": ["平湖", "布吉", "平湖"],
+            "genre": [schema.SPEECH, schema.SPEECH, schema.ARTICLE],
+        }
+    )
+    toks = {"a-01": ["征拆", "征拆", "干部", "。", "征拆", "。", "。"], "b-01": ["干部", "！", "群众"], "c-01": ["征拆", "的", "。"]}
+    cells, vocab, n_sentences, present, counted = streets.sentence_presence(segments, toks, lambda t: t not in "。！的")
+    assert cells == [("平湖", schema.SPEECH), ("布吉", schema.SPEECH), ("平湖", schema.ARTICLE)]
+    assert vocab == ["征拆", "干部", "群众"] and n_sentences.tolist() == [2, 2, 1]
+    assert present.tolist() == [[2, 1, 0], [0, 1, 1], [1, 0, 0]]  # sentences using each term
+    assert counted.tolist() == [[3, 1, 0], [0, 1, 1], [1, 0, 0]]  # occurrences
+
+
+def test_keyness_tests_every_street_in_every_stratum():
+    # Two streets in two genres: the pooled stratum and each genre compare both; a term in fewer than
+    # MIN_TERM_SENTENCES sentences of a comparison is not tested.
+    segments = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "segment_id": ["a-01", "b-01", "c-01", "d-01"],
+            "street": ["平湖", "布吉", "平湖", "布吉"],
+            "scope": [schema.IN_AREA] * 4,
+            "genre": [schema.SPEECH, schema.SPEECH, schema.ARTICLE, schema.ARTICLE],
+        }
+    )
+    toks = {
+        "a-01": ["征拆", "。", "征拆", "。", "群众", "。"],
+        "b-01": ["群众", "。", "干部", "。"],
+        "c-01": ["征拆", "。", "干部", "。"],
+        "d-01": ["群众", "。", "群众", "干部", "。"],
+    }
+    key, summary = streets.keyness(segments, toks, lambda t: t not in "。")
+    assert summary[["genre", "group", "group_sentences", "terms_tested"]].values.tolist() == [
+        [schema.ALL_GENRES, "布吉", 4, 3],
+        [schema.ALL_GENRES, "平湖", 5, 3],
+        [schema.SPEECH, "布吉", 2, 0],  # no term in three speech sentences
+        [schema.SPEECH, "平湖", 3, 0],
+        [schema.ARTICLE, "布吉", 2, 0],
+        [schema.ARTICLE, "平湖", 2, 0],
+    ]
+    row = key.query("genre == 'all' and group == '平湖' and term == '征拆'").iloc[0]
+    # 平湖 has 征拆 in 3 of its 5 sentences, the rest in 0 of 4: p = C(5,3)C(4,0)/C(9,3) = 10/84
+    assert (row["sentences"], row["sentences_rest"], row["count"]) == (3, 0, 3)
+    assert row["p_value"] == pytest.approx(10 / 84, rel=1e-3)
+    assert set(key["genre"]) == {schema.ALL_GENRES}
+
+
 def test_similarity_support_for_pairs(seeds):
     seg = seeds["segments"]
     keep = lambda t: counting.is_content_token(t) and t not in counting.PLACE_NAMES  # noqa: E731

@@ -202,6 +202,13 @@ def hmm_inventions(tokens: dict[str, list[str]], top: int = 20) -> pd.DataFrame:
     return pd.DataFrame(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top], columns=["token", "count"])
 
 
+def release_segmenter() -> None:
+    """Drop jieba's dictionaries, the name tagger and jieba's word list from this process (about 150 MB at the
+    start of a notebook's counting): a notebook calls this after its last segmentation; a later call loads them again."""
+    for loaded in (tokenizer, _name_tagger, jieba_entries):
+        loaded.cache_clear()  # the last references: freed at once (no cycles, so no gc pass over the token lists)
+
+
 @lru_cache(maxsize=1)
 def concepts() -> dict[str, str]:
     """term -> concept (党建引领, 基层党建, 党建+ -> 党建), from resources/concepts.csv; a term not listed is its own concept."""
@@ -214,34 +221,59 @@ def concept_of(term: str) -> str:
     return concepts().get(term, term)
 
 
+def frequency_scopes(segments: pd.DataFrame) -> dict[str, list[str]]:
+    """The scopes of the frequency tables: ALL (every segment), then each street in name order -> its segment ids."""
+    scopes = {schema.WHOLE_CORPUS: list(segments["segment_id"])}
+    for street, ids in sorted(segments.groupby("street", sort=False)["segment_id"]):
+        if street:
+            scopes[street] = list(ids)
+    return scopes
+
+
 def concept_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
     """Like term_frequencies, one row per concept, with `terms` listing the counted forms (党建 41、党建引领 12)."""
-    as_concepts = {sid: [concept_of(t) for t in toks] for sid, toks in counted.items()}
+    family = concepts()
+    as_concepts = {sid: [family.get(t, t) for t in toks] for sid, toks in counted.items()}
     table = term_frequencies(segments, as_concepts).drop(columns=["concept", "concept_count"]).rename(columns={"term": "concept"})
-    forms: dict[tuple[str, str], Counter] = {}
-    scopes = {schema.WHOLE_CORPUS: list(segments["segment_id"])}
-    for street in sorted(s for s in segments["street"].unique() if s):
-        scopes[street] = list(segments.loc[segments["street"] == street, "segment_id"])
-    for scope, ids in scopes.items():
+    del as_concepts  # as long as the token lists: not kept past the counting
+    forms: dict[tuple[str, str], dict[str, int]] = {}
+    for scope, ids in frequency_scopes(segments).items():
+        counts: Counter = Counter()
         for sid in ids:
-            for t in counted[sid]:
-                forms.setdefault((scope, concept_of(t)), Counter())[t] += 1
+            counts.update(counted[sid])
+        for term, n in counts.items():
+            forms.setdefault((scope, family.get(term, term)), {})[term] = n
     table["terms"] = [
         "、".join(f"{t} {n}" for t, n in sorted(forms[(s, c)].items(), key=lambda kv: (-kv[1], kv[0]))) for s, c in zip(table["scope"], table["concept"])
     ]
     return table
 
 
+def _tally(ids: list[str], counted: dict[str, list[str]]) -> tuple[Counter, Counter]:
+    """(occurrences, segments using it) of each term over these segments."""
+    counts: Counter = Counter()
+    spread: Counter = Counter()
+    for sid in ids:
+        counts.update(counted[sid])
+        spread.update(set(counted[sid]))
+    return counts, spread
+
+
 def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> pd.DataFrame:
     """term_frequencies.csv: per scope (ALL, then each street) the count, rate per 10,000 tokens, segments, and the
     term's concept with the concept's count in the scope (党建引领 → 党建, counted with 党建, 基层党建, 党建+)."""
-    scopes = {schema.WHOLE_CORPUS: list(segments["segment_id"])}
-    for street in sorted(s for s in segments["street"].unique() if s):
-        scopes[street] = list(segments.loc[segments["street"] == street, "segment_id"])
+    scopes = frequency_scopes(segments)
+    family = concepts()
+    tallies = {scope: _tally(ids, counted) for scope, ids in scopes.items() if scope != schema.WHOLE_CORPUS}
+    in_streets = {sid for scope, ids in scopes.items() if scope != schema.WHOLE_CORPUS for sid in ids}
+    # The corpus is its streets plus the segments in none: added up, not counted a second time.
+    whole = _tally([sid for sid in scopes[schema.WHOLE_CORPUS] if sid not in in_streets], counted)
+    for counts, spread in tallies.values():
+        whole[0].update(counts)
+        whole[1].update(spread)
+    tallies = {schema.WHOLE_CORPUS: whole, **tallies}
     rows = []
-    for scope, ids in scopes.items():
-        counts = Counter(t for sid in ids for t in counted[sid])
-        spread = Counter(t for sid in ids for t in set(counted[sid]))
+    for scope, (counts, spread) in tallies.items():
         total = sum(counts.values())
         for term, count in counts.items():
             rows.append(
@@ -253,7 +285,7 @@ def term_frequencies(segments: pd.DataFrame, counted: dict[str, list[str]]) -> p
                     "n_segments": spread[term],
                     "scope_tokens": total,
                     "is_place": term in PLACE_NAMES,
-                    "concept": concept_of(term),
+                    "concept": family.get(term, term),
                 }
             )
     columns = ["scope", "term", "count", "rate_per_10k", "n_segments", "scope_tokens", "is_place", "concept", "concept_count"]
