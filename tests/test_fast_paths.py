@@ -8,7 +8,7 @@ import jieba
 import jieba.posseg
 import pytest
 
-from helpers.base import chinese, engine, paths
+from helpers.base import chinese, engine, paths, schema
 from helpers.stage2_words import counting
 from helpers.stage3_framing import codebook
 from helpers.stage4_quantities import reported
@@ -147,3 +147,28 @@ def test_memoised_hmm_tags_as_jieba_does():
     assert [(p.word, p.flag) for p in memo.cut(text)] == expected
     assert [(p.word, p.flag) for p in memo.cut(text)] == expected  # again, from the memo
     assert memo.hmm_memo  # unknown stretches were tagged by the HMM and remembered
+
+
+def test_the_tagger_takes_the_word_tags_jieba_would_read_from_its_dictionary():
+    tokenizer = chinese.domain_tokenizer()
+    assert reported.MemoPOSTokenizer(tokenizer).word_tag_tab == jieba.posseg.POSTokenizer(tokenizer).word_tag_tab
+
+
+def regex_scope_markers(sentence: str) -> list[tuple[int, str]]:
+    """The district and city words as owner_markers first found them: one regular expression per marker."""
+    found = []
+    for marker, scope in reported.scope_markers().items():
+        for m in re.finditer(re.escape(marker), sentence):
+            if not (reported.COMPARISON_AFTER.match(sentence[m.end() :]) or sentence[: m.start()].endswith(reported.COMPARISON_BEFORE)):
+                found.append((m.end(), scope))
+    return sorted(found)
+
+
+def test_owner_markers_find_each_scope_word_as_a_regular_expression_did():
+    text = "".join(seed.read_text(encoding="utf-8") for seed in SEEDS)
+    sentences = chinese.sentences(text)
+    found = [sorted((end, scope) for end, scope, street in reported.owner_markers(s) if not street and scope != schema.FIGURE_OUTSIDE) for s in sentences]
+    expected = [regex_scope_markers(s) for s in sentences]
+    assert found == expected and sum(map(len, found)) > 20
+    # 全区第一 is a comparison, 全区 alone the district's: checked by hand
+    assert [scope for _, scope, _ in reported.owner_markers("全区共有党员100名，居全区第一")] == ["district"]

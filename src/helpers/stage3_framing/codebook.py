@@ -423,7 +423,7 @@ def showcased_task(task_hits: pd.DataFrame, book: Codebook | None = None) -> dic
     if not len(hits):
         return result
     core, extra = Counter(), Counter()
-    for code, term in zip(hits["code"], hits["term"]):
+    for code, term in zip(hits["code"].tolist(), hits["term"].tolist()):
         (extra if (code, term) in outcomes else core)[code] += 1
     rank = {code: (core[code], extra[code]) for code in set(core) | set(extra)}
     best = max(rank.values())

@@ -416,7 +416,15 @@ HMM_MEMO_SIZE = 100_000  # stretches of unknown characters remembered by the tag
 class MemoPOSTokenizer(jieba.posseg.POSTokenizer):
     """jieba's POS tagger, its HMM (viterbi) tagging of a stretch of unknown characters remembered: the result
     depends on the stretch alone, short stretches (个, 中有, 万) recur thousands of times, and viterbi over
-    jieba's part-of-speech states is the slow part of tagging."""
+    jieba's part-of-speech states is the slow part of tagging. The tags of jieba's own dictionary are taken from
+    chinese.jieba_entries (read once per process anyway), not parsed from dict.txt a second time."""
+
+    def load_word_tag(self, f) -> None:
+        if self.tokenizer.dictionary != jieba.DEFAULT_DICT:
+            super().load_word_tag(f)
+            return
+        f.close()
+        self.word_tag_tab = {word: tag for word, (_, tag) in chinese.jieba_entries().items()}
 
     def _POSTokenizer__cut(self, sentence: str):  # overrides POSTokenizer.__cut (name-mangled)
         memo = self.__dict__.setdefault("hmm_memo", {})
@@ -733,6 +741,11 @@ COMPARISON_BEFORE = ("在", "占", "居", "列", "为")
 def owner_markers(sentence: str) -> list[tuple[int, str, str]]:
     """(end position, scope, street) of every owner a sentence names: a street (X街道) or a district/city word,
     leaving out comparisons (全区第一, 在全市率先, 占全区…的)."""
+    return list(_owner_markers(sentence))
+
+
+@lru_cache(maxsize=4096)  # a sentence with several figures is read once
+def _owner_markers(sentence: str) -> tuple[tuple[int, str, str], ...]:
     found = []
     for m in gazetteer().mentions(sentence):  # same-named streets of other districts are already left out
         if m.place.area != "in":
@@ -740,12 +753,13 @@ def owner_markers(sentence: str) -> list[tuple[int, str, str]]:
         elif m.place.kind in ("street", "community"):
             found.append((m.end, schema.FIGURE_STREET, m.place.street))
     for marker, scope in scope_markers().items():
-        for m in re.finditer(re.escape(marker), sentence):
-            after, before = sentence[m.end() :], sentence[: m.start()]
-            if COMPARISON_AFTER.match(after) or before.endswith(COMPARISON_BEFORE):
-                continue
-            found.append((m.end(), scope, ""))
-    return sorted(found)
+        at = sentence.find(marker)
+        while at >= 0:  # each occurrence, not overlapping (as a regular expression of the marker finds them)
+            end = at + len(marker)
+            if not (COMPARISON_AFTER.match(sentence[end:]) or sentence[:at].endswith(COMPARISON_BEFORE)):
+                found.append((end, scope, ""))
+            at = sentence.find(marker, end)
+    return tuple(sorted(found))
 
 
 def figure_owner(sentence: str, position: int, segment_street: str, doc_scope: str) -> tuple[str, str]:
