@@ -410,7 +410,7 @@ class Token(NamedTuple):
     flag: str
 
 
-HMM_MEMO_SIZE = 100_000  # stretches of unknown characters remembered by the tagger (a few MB at most)
+HMM_MEMO_SIZE = 20_000  # stretches of unknown characters remembered by the tagger (a few MB at most)
 
 
 class MemoPOSTokenizer(jieba.posseg.POSTokenizer):
@@ -535,7 +535,7 @@ def _tokens(fragment: str) -> list[Token]:
     return list(_fragment_tokens(fragment))
 
 
-@lru_cache(maxsize=65_536)  # a clause is tagged once per process however often figures sit next to it
+@lru_cache(maxsize=16_384)  # a clause is tagged once per process however often figures sit next to it (a few MB at most)
 def _fragment_tokens(fragment: str) -> tuple[Token, ...]:
     out: list[Token] = []
     pos = 0
