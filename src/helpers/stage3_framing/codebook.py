@@ -273,6 +273,15 @@ class CodeSearch:
 
     def matches(self, text: str, bounds: set[int]) -> list[list[tuple[int, int, str]]]:
         """Per code (in the order given), candidate_matches(text, code, bounds)."""
+        return [[(s, e, t) for s, e, t in found if self.on_boundaries(index, s, e, t, bounds)] for index, found in enumerate(self.unchecked(text))]
+
+    def on_boundaries(self, index: int, start: int, end: int, term: str, bounds: set[int]) -> bool:
+        """Whether a match of code number index starts and ends on token boundaries (a name's pattern need not)."""
+        code = self.codes[index]
+        return code.kind == "name" and term not in code.terms or (start in bounds and end in bounds)
+
+    def unchecked(self, text: str) -> list[list[tuple[int, int, str]]]:
+        """Per code, its matches that no exclusion cancels, before the boundary test (the costly one: it may cut a run)."""
         found: list[list[tuple[int, int, str]]] = [[] for _ in self.codes]
         if self.finder is not None:
             at, search = 0, self.finder.search
@@ -284,13 +293,11 @@ class CodeSearch:
         for index, patterns in enumerate(self.patterns):
             for pattern in patterns:
                 found[index] += [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text) if m.end() > m.start()]
-        out = []
-        for code, candidates, blocker in zip(self.codes, found, self.exclusions):
-            if candidates and blocker is not None:  # cheap filters first: the boundary test may have to cut a run
+        for index, blocker in enumerate(self.exclusions):
+            if found[index] and blocker is not None:
                 excluded = [(m.start(), m.end()) for m in blocker.finditer(text)]
-                candidates = [(s, e, t) for s, e, t in candidates if not any(es <= s and e <= ee for es, ee in excluded)]
-            out.append([(s, e, t) for s, e, t in candidates if code.kind == "name" and t not in code.terms or (s in bounds and e in bounds)])
-        return out
+                found[index] = [(s, e, t) for s, e, t in found[index] if not any(es <= s and e <= ee for es, ee in excluded)]
+        return found
 
 
 def _code_key(code: Code) -> tuple:
@@ -331,14 +338,17 @@ def code_hits(text: str, codes: list[Code], skip_lines: dict[str, str] | None = 
     for start, end in skipped_spans(text, skip_lines):
         blocked[start:end] = True
     names_mask = blocked.copy()
-    matches = _search(codes).matches(text, bounds)
+    search = _search(codes)
+    found = search.unchecked(text)
     hits = []
     for kind in KINDS:
-        candidates = [(s, e, code.code, term, order) for order, code in enumerate(codes) if code.kind == kind for s, e, term in matches[order]]
+        candidates = [(s, e, code.code, term, order) for order, code in enumerate(codes) if code.kind == kind for s, e, term in found[order]]
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[4]))
         taken = names_mask.copy()
-        for start, end, code, term, _ in candidates:
-            if not taken[start:end].any():
+        for start, end, code, term, order in candidates:
+            # a match off the token boundaries is no candidate at all, but it only matters where it would be taken:
+            # the boundary test runs only for matches that nothing taken overlaps
+            if not taken[start:end].any() and search.on_boundaries(order, start, end, term, bounds):
                 taken[start:end] = True
                 hits.append(Hit(kind, code, start, end, term))
         if kind == "name":
