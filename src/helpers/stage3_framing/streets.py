@@ -9,8 +9,10 @@ has one row per genre and a pooled row with genre 'all'. Copies of a document we
 
 from __future__ import annotations
 
+import re
 import zlib
 from array import array
+from bisect import bisect_right
 from collections import Counter
 
 import numpy as np
@@ -23,6 +25,7 @@ from helpers.base.chinese import SENTENCE_STOPS, sentence_spans
 from helpers.stage3_framing.codebook import Code, read_codebook, showcased_task
 
 SENTENCE_TOKENS = frozenset(SENTENCE_STOPS)
+WHITE_SPACE = re.compile(r"\s+")
 N_BOOT = 1000  # bootstrap replicates for a rate interval (percentile method)
 N_BOOT_SIMILARITY = 200  # replicates for similarity support (each recomputes every street's TF-IDF)
 MIN_DOCS_FOR_DOC_BOOTSTRAP = 5  # with fewer documents a document bootstrap has too few distinct resamples
@@ -72,14 +75,14 @@ def sentence_units(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code]
     for seg in segments.itertuples():
         spans = sentence_spans(seg.text)
         starts[seg.segment_id] = (len(rows), [s for s, _ in spans])
-        for s, e in spans:
-            rows.append((seg.doc_id, seg.segment_id, seg.group, seg.genre, str(seg.year), sum(not c.isspace() for c in seg.text[s:e])))
+        for s, e in spans:  # characters that are not white space (\s is str.isspace, character for character)
+            rows.append((seg.doc_id, seg.segment_id, seg.group, seg.genre, str(seg.year), e - s - sum(map(len, WHITE_SPACE.findall(seg.text, s, e)))))
     units = pd.DataFrame(rows, columns=["doc_id", "segment_id", "group", "genre", "year", "n_chars"])
     counts = np.zeros((len(units), len(codes)), dtype=np.int32)
-    for segment_id, code, start in zip(hits["segment_id"], hits["code"], hits["start"]):
+    for segment_id, code, start in zip(hits["segment_id"].tolist(), hits["code"].tolist(), hits["start"].tolist()):
         if segment_id in starts and code in code_index:
             first, seg_starts = starts[segment_id]
-            counts[first + max(np.searchsorted(seg_starts, start, side="right") - 1, 0), code_index[code]] += 1
+            counts[first + max(bisect_right(seg_starts, start) - 1, 0), code_index[code]] += 1
     return units, counts
 
 
@@ -183,6 +186,7 @@ def street_tables(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code],
     segments = with_groups(segments)
     units, counts = sentence_units(segments, hits, codes)
     hits = hits.merge(segments[["segment_id", "group", "genre"]], on="segment_id", how="inner")
+    hits_by_group = dict(tuple(hits.groupby("group", sort=False)))  # split once, not compared row by row per stratum
     frame_idx = [i for i, c in enumerate(codes) if c.kind == "frame"]
     framing_rows, profile_rows = [], []
     for genre, _ in strata(segments):
@@ -222,7 +226,8 @@ def street_tables(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code],
                         "thin_evidence": n < THIN_EVIDENCE,
                     }
                 )
-            group_hits = hits[(hits["group"] == group) & hits["segment_id"].isin(seg_ids)]
+            group_hits = hits_by_group.get(group, hits.iloc[:0])
+            group_hits = group_hits[group_hits["segment_id"].isin(seg_ids)]
             profile_rows.append(profile(common, group_hits, sub_counts, observed, low, high, reps, codes, frame_idx, book))
     framing = pd.DataFrame(framing_rows, columns=FRAMING_COLUMNS)
     profiles = pd.DataFrame(profile_rows, columns=PROFILE_COLUMNS)
@@ -300,6 +305,7 @@ def framing_by_document(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[
         hits.merge(segments[["segment_id", "group", "street", "genre"]].rename(columns={"street": "seg_street"}), on="segment_id")
         .groupby(["doc_id", "group", "genre", "code"])
         .size()
+        .to_dict()  # a dict look-up per document and code, not a MultiIndex one
     )
     rows = []
     for doc in per_doc.itertuples():
@@ -548,7 +554,7 @@ def framing_by_year(segments: pd.DataFrame, hits: pd.DataFrame, codes: list[Code
         return pd.DataFrame(columns=["group", "year", "kind", "code", "name", "hits", "n_docs", "n_chars", "rate_per_1k"])
     dated = dated.assign(year=dated["year"].astype(str))
     sizes = dated.groupby(["group", "year"]).agg(n_chars=("n_chars", "sum"), n_docs=("doc_id", "nunique"))
-    counted = hits.merge(dated[["segment_id", "group", "year"]], on="segment_id").groupby(["group", "year", "code"]).size()
+    counted = hits.merge(dated[["segment_id", "group", "year"]], on="segment_id").groupby(["group", "year", "code"]).size().to_dict()
     rows = []
     for (group, year), size in sizes.iterrows():
         for code in codes:

@@ -184,6 +184,17 @@ def idioms() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _idioms_by_length() -> tuple[tuple[int, frozenset[str]], ...]:
+    lengths = sorted({len(i) for i in idioms()})
+    return tuple((n, frozenset(i for i in idioms() if len(i) == n)) for n in lengths)
+
+
+def contains_idiom(window: str) -> bool:
+    """Whether one of idioms() occurs in window (each substring of an idiom's length looked up, not each idiom searched)."""
+    return any(window[i : i + n] in group for n, group in _idioms_by_length() for i in range(len(window) - n + 1))
+
+
+@lru_cache(maxsize=1)
 def figure_categories() -> pd.DataFrame:
     """resources/figure_categories.csv: head word → category, English gloss and the unit a bare 万 count takes."""
     frame = pd.read_csv(FIGURE_CATEGORIES, encoding="utf-8", comment="#", keep_default_na=False, dtype=str)
@@ -224,6 +235,7 @@ def head_entry(subject: str) -> dict[str, str] | None:
     return _head_entry_of(subject.replace("“", "").replace("”", ""))
 
 
+@lru_cache(maxsize=4096)  # numerals repeat (一, 两, 三十): cn2an parses each once
 def chinese_number(text: str) -> float:
     """A Chinese numeral as a number (两万 → 20000, 十一 → 11, 百 → 100)."""
     if text[0] in "十百千万亿":
@@ -328,8 +340,7 @@ def excluded(text: str, m: re.Match[str], unit: str | None) -> bool:
             counts = unit in TIME_UNITS and (m.group("pre") in ("仅", "不到", "不足") or text[max(m.start() - 2, 0) : m.start()].endswith(ONE_COUNTS_BEFORE))
             if not counts or text[end : end + 1] == "半":
                 return True  # 一个平台, 一批干部: an article; but 仅用一周, 提前一年 count
-        window = text[max(start - 2, 0) : start + 4]
-        if any(idiom in window for idiom in idioms()):
+        if contains_idiom(text[max(start - 2, 0) : start + 4]):
             return True
         if text[start - 1 : start] in "统唯万之" and start > 0:
             return True  # 统一, 唯一, 万一
@@ -399,6 +410,31 @@ class Token(NamedTuple):
     flag: str
 
 
+HMM_MEMO_SIZE = 20_000  # stretches of unknown characters remembered by the tagger (a few MB at most)
+
+
+class MemoPOSTokenizer(jieba.posseg.POSTokenizer):
+    """jieba's POS tagger, its HMM (viterbi) tagging of a stretch of unknown characters remembered: the result
+    depends on the stretch alone, short stretches (个, 中有, 万) recur thousands of times, and viterbi over
+    jieba's part-of-speech states is the slow part of tagging. The tags of jieba's own dictionary are taken from
+    chinese.jieba_entries (read once per process anyway), not parsed from dict.txt a second time."""
+
+    def load_word_tag(self, f) -> None:
+        if self.tokenizer.dictionary != jieba.DEFAULT_DICT:
+            super().load_word_tag(f)
+            return
+        f.close()
+        self.word_tag_tab = {word: tag for word, (_, tag) in chinese.jieba_entries().items()}
+
+    def _POSTokenizer__cut(self, sentence: str):  # overrides POSTokenizer.__cut (name-mangled)
+        memo = self.__dict__.setdefault("hmm_memo", {})
+        if sentence not in memo:
+            if len(memo) >= HMM_MEMO_SIZE:
+                memo.clear()
+            memo[sentence] = tuple(jieba.posseg.POSTokenizer._POSTokenizer__cut(self, sentence))
+        return iter(memo[sentence])
+
+
 @lru_cache(maxsize=1)
 def _pos_tokenizer():
     """jieba POS tagging with the project user dictionary and the mapping's head words, loaded once."""
@@ -406,7 +442,7 @@ def _pos_tokenizer():
     for head in figure_categories()["head"]:
         if len(head) >= 2:
             instance.add_word(head, freq=None, tag="n")  # the counted nouns must come out whole (一把手, not 一 把手)
-    return jieba.posseg.POSTokenizer(instance)
+    return MemoPOSTokenizer(instance)
 
 
 @lru_cache(maxsize=1)
@@ -496,6 +532,11 @@ COMPARISON = re.compile(r"较|同比|环比|相比|(?<![占对])比(?![例重率
 
 def _tokens(fragment: str) -> list[Token]:
     """POS tokens of a fragment, short quotations kept whole as nouns."""
+    return list(_fragment_tokens(fragment))
+
+
+@lru_cache(maxsize=16_384)  # a clause is tagged once per process however often figures sit next to it (a few MB at most)
+def _fragment_tokens(fragment: str) -> tuple[Token, ...]:
     out: list[Token] = []
     pos = 0
     for q in QUOTED.finditer(fragment):
@@ -503,7 +544,7 @@ def _tokens(fragment: str) -> list[Token]:
         out.append(Token(q.group(0), "nq"))
         pos = q.end()
     out += [Token(w.word, w.flag) for w in _pos_tokenizer().cut(fragment[pos:]) if w.word.strip()]
-    return out
+    return tuple(out)
 
 
 def _nounish(token: Token) -> bool:
@@ -700,6 +741,11 @@ COMPARISON_BEFORE = ("在", "占", "居", "列", "为")
 def owner_markers(sentence: str) -> list[tuple[int, str, str]]:
     """(end position, scope, street) of every owner a sentence names: a street (X街道) or a district/city word,
     leaving out comparisons (全区第一, 在全市率先, 占全区…的)."""
+    return list(_owner_markers(sentence))
+
+
+@lru_cache(maxsize=4096)  # a sentence with several figures is read once
+def _owner_markers(sentence: str) -> tuple[tuple[int, str, str], ...]:
     found = []
     for m in gazetteer().mentions(sentence):  # same-named streets of other districts are already left out
         if m.place.area != "in":
@@ -707,12 +753,13 @@ def owner_markers(sentence: str) -> list[tuple[int, str, str]]:
         elif m.place.kind in ("street", "community"):
             found.append((m.end, schema.FIGURE_STREET, m.place.street))
     for marker, scope in scope_markers().items():
-        for m in re.finditer(re.escape(marker), sentence):
-            after, before = sentence[m.end() :], sentence[: m.start()]
-            if COMPARISON_AFTER.match(after) or before.endswith(COMPARISON_BEFORE):
-                continue
-            found.append((m.end(), scope, ""))
-    return sorted(found)
+        at = sentence.find(marker)
+        while at >= 0:  # each occurrence, not overlapping (as a regular expression of the marker finds them)
+            end = at + len(marker)
+            if not (COMPARISON_AFTER.match(sentence[end:]) or sentence[:at].endswith(COMPARISON_BEFORE)):
+                found.append((end, scope, ""))
+            at = sentence.find(marker, end)
+    return tuple(sorted(found))
 
 
 def figure_owner(sentence: str, position: int, segment_street: str, doc_scope: str) -> tuple[str, str]:
