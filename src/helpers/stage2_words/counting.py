@@ -214,9 +214,9 @@ def _hmm_states(chars: str) -> list[tuple[str, str]]:
         for y in candidates:
             e, sources = emit[y].get(char, low), into.get(y, {})
             best, state = never, None
-            for y0 in sources if len(sources) < len(live) else live:
+            for y0 in sources if len(sources) < len(live) else live:  # the shorter list
                 p = sources.get(y0)
-                if p is None or y0 not in scores or not trans[y0]:
+                if p is None or y0 not in scores:  # no transition, or not a state of the last character
                     continue
                 value = scores[y0] + p + e
                 if state is None or value > best or (value == best and y0 > state):
@@ -256,11 +256,10 @@ def _tag_run(run: str, words: list[str], guesses: list[int]) -> None:
     """posseg's words of a run of one-character words: a lone character or a dictionary word stays as it is, any
     other run goes to the HMM (a Viterbi over characters × tags, posseg's slowest step), Chinese stretch by stretch.
 
-    The HMM runs only where its answer can change a name found: on a stretch where a name (two or three characters,
-    a surname first) can start, or one whose first words are the two names_among reads after a guess. posseg's
-    own split is kept elsewhere (a stretch stays whole), and a run without any surname never goes to the HMM: there
-    the result is the same as the HMM's (a lone character comes out alone either way, and a longer stretch is no
-    lone character whether whole or cut), which is what the names found so far were checked against."""
+    The HMM runs only where its answer can change the names found: on a stretch where a name (two or three
+    characters, a surname first) can start, or whose first words are among the two names_among reads after a guess;
+    elsewhere the stretch stays whole. A run without any surname never went to the HMM and still does not (a lone
+    character comes out alone either way, and a longer stretch is no lone character whether whole or cut)."""
     if len(run) == 1:
         words.append(run)
     elif tokenizer().FREQ.get(run):
