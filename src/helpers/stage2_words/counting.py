@@ -319,6 +319,12 @@ def names_in_text(text: str) -> list[str]:
     return read_text(text)[1]
 
 
+# read_text runs at about 350,000 characters a second in one process; a pool costs each worker its start and the
+# dictionaries (measured at 1,000 bench documents, 1.9M characters: serial 5.1-5.4 CPU s and 15-17 s wall, pool
+# 8.0 CPU s and 18-22 s wall on a busy two-core machine), so below this many characters of uncached work it runs here.
+SERIAL_BELOW_CHARS = 3_000_000
+
+
 def _read_packed(text: str) -> tuple[str, list[str]]:
     """read_text with the tokens joined by spaces (no token holds white space): the form the pool sends back and the
     cache keeps, read back in half the time of a pickled list of short strings."""
@@ -328,7 +334,14 @@ def _read_packed(text: str) -> tuple[str, list[str]]:
 
 def read_texts(texts: list[str]) -> list[tuple[list[str], list[str]]]:
     """read_text of every text, through the engine's pool and cached per text in build/cache."""
-    packed = engine.map_documents(_read_packed, texts, stage="jieba tokens and names", code=[sys.modules[__name__]], cache_file=paths.CACHE / TOKEN_CACHE)
+    packed = engine.map_documents(
+        _read_packed,
+        texts,
+        stage="jieba tokens and names",
+        code=[sys.modules[__name__]],
+        cache_file=paths.CACHE / TOKEN_CACHE,
+        serial_below=SERIAL_BELOW_CHARS,
+    )
     return [(joined.split(" ") if joined else [], names) for joined, names in packed]
 
 
