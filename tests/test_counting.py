@@ -49,6 +49,7 @@ def test_token_cache_is_reused(tmp_path, monkeypatch):
     segments = pd.DataFrame({"segment_id": ["s1"], "text": ["充分发挥临时党支部的战斗堡垒作用"]})
     first = counting.tokenize_segments(segments)
     assert (tmp_path / counting.TOKEN_CACHE).exists()
+    monkeypatch.setattr(counting, "read_text", lambda text: pytest.fail("read again"))  # the per-text task
     monkeypatch.setattr(counting, "segment_text", lambda text: pytest.fail("segmented again"))
     assert counting.tokenize_segments(segments) == first
 

@@ -1,8 +1,10 @@
-"""Fast paths give exactly what the slow ones gave: the surname-gated name tagger, lazily cut token boundaries."""
+"""Fast paths give exactly what the slow ones gave: one dictionary pass for tokens and names, lazily cut token
+boundaries."""
 
 from __future__ import annotations
 
 import re
+import sys
 
 import jieba
 import jieba.posseg
@@ -14,23 +16,51 @@ from helpers.stage3_framing import codebook
 from helpers.stage4_quantities import reported
 
 SEEDS = sorted((paths.ROOT / "seeds").glob("*.txt"))
+# Every path jieba and posseg treat apart: Windows line ends, lone letters and digits, a block holding - and %
+# (jieba cuts it whole, posseg in pieces), decimals, a dictionary name head (李德 + 强), names before place suffixes.
+ODD_TEXT = "a\r\nb党建\r\n\r\r\n工作 abc-12%党员李德强、王胜3.5%张 x2 龙腾三路至黄阁坑社区，王小明-李红说\t陈佩群\n"
 
 
-def names_with(tagger: jieba.posseg.POSTokenizer, text: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """names_in_text with the given tagger in place of the project's."""
-    domain = counting._name_tagger()[1]
-    monkeypatch.setattr(counting, "_name_tagger", lambda: (tagger, domain))
-    try:
-        return counting.names_in_text(text)
-    finally:
-        monkeypatch.undo()
+def posseg_names(text: str) -> list[str]:
+    """The names jieba's own part-of-speech tagger (HMM on, every run through the HMM) gives, read as names_among reads them."""
+    tagger, domain = counting._name_tagger()
+    full = jieba.posseg.POSTokenizer(chinese.tokenizer())
+    full.word_tag_tab = dict(tagger.word_tag_tab)  # the user dictionary's tags, as the project's tagger has them
+    pairs = [(p.word, p.flag) for p in full.lcut(text, HMM=True)]
+    return counting.names_among([w for w, _ in pairs], [i for i, (w, f) in enumerate(pairs) if counting.is_name_guess(w, f, domain)])
+
+
+def jieba_tokens(text: str) -> list[str]:
+    """jieba's own cut with HMM off, white space dropped."""
+    return [t for t in chinese.tokenizer().lcut(text, HMM=False) if t.strip()]
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
-def test_gated_tagger_finds_what_full_posseg_finds_in_every_seed(seed, monkeypatch):
+def test_one_pass_gives_jiebas_tokens_and_posseg_names_in_every_seed(seed):
     text = seed.read_text(encoding="utf-8")
-    full = names_with(jieba.posseg.POSTokenizer(chinese.tokenizer()), text, monkeypatch)
-    assert counting.names_in_text(text) == full
+    tokens, names = counting.read_text(text)
+    assert tokens == jieba_tokens(text) == counting.segment_text(text)
+    assert names == posseg_names(text) and names
+
+
+def test_one_pass_follows_jieba_where_jieba_and_posseg_split_differently():
+    tokens, names = counting.read_text(ODD_TEXT)
+    assert tokens == jieba_tokens(ODD_TEXT) and "-" in tokens and "abc" in tokens
+    assert names == posseg_names(ODD_TEXT)
+    assert {"李德强", "陈佩群"} <= set(names) and not {"龙腾", "黄阁"} & set(names)
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_dictionary_path_and_hmm_equal_jiebas_own_in_every_seed(seed):
+    text = seed.read_text(encoding="utf-8")
+    tok, viterbi = chinese.tokenizer(), sys.modules["jieba.posseg.viterbi"].viterbi
+    for block in counting.JIEBA_BLOCK.findall(text):
+        route: dict = {}
+        tok.calc(block, tok.get_DAG(block), route)
+        assert counting._route(block)[: len(block)] == [route[x][1] + 1 for x in range(len(block))]
+    model = (jieba.posseg.char_state_tab_P, jieba.posseg.start_P, jieba.posseg.trans_P, jieba.posseg.emit_P)
+    for stretch in jieba.posseg.re_han_detail.findall(text)[::7]:  # every 7th: jieba's own Viterbi is slow
+        assert counting._hmm_states(stretch) == viterbi(stretch, *model)[1]
 
 
 def test_speakers_named_after_their_title_are_found():
@@ -39,12 +69,22 @@ def test_speakers_named_after_their_title_are_found():
     assert {"李昆刚", "宋逸阳", "桂军昌", "游宇"} <= set(counting.names_in_text(text))
 
 
-def test_runs_without_a_surname_skip_the_hmm_but_keep_their_split():
-    tagger = counting._name_tagger()[0]
-    # no surname character: posseg's own split into Chinese stretches and numbers, untagged, without the HMM
-    assert [(p.word, p.flag) for p in tagger._untagged_detail("强说3.5abc")] == [("强说", "x"), ("3.5", "m"), ("abc", "eng")]
+def test_the_hmm_runs_only_where_a_name_can_start_or_is_read_after_one(monkeypatch):
+    calls = []
+    hmm_words = counting._hmm_words
+    monkeypatch.setattr(counting, "_hmm_words", lambda chars: calls.append(chars) or hmm_words(chars))
+    # 强说 has no surname: no HMM; 说王 has one only where no two-character name can start; 陈佩群 needs the HMM
+    assert counting.names_in_text("强说，说王，陈佩群") == ["陈佩群"] and calls == ["陈佩群"]
     # a lone character after a two-character dictionary name is still taken with it (李德 + 强 before punctuation)
     assert "李德强" in counting.names_in_text("“三剑客”李德强、陈佩群")
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_masking_recuts_only_what_a_name_touches_and_gives_a_full_cut_in_every_seed(seed):
+    text = seed.read_text(encoding="utf-8")
+    names = counting.name_pattern(set(counting.names_in_text(text)) | {"龙岗", "党建", "a"})
+    assert counting.masked_tokens(text, counting.segment_text(text), names) == jieba_tokens(counting.mask_names(text, names))
+    assert counting.masked_tokens(ODD_TEXT, jieba_tokens(ODD_TEXT), names) == jieba_tokens(counting.mask_names(ODD_TEXT, names))
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
@@ -67,7 +107,7 @@ def test_fast_per_text_tasks_give_the_same_results_in_a_process_pool(monkeypatch
     paragraphs = [p.strip() for seed in SEEDS for p in seed.read_text(encoding="utf-8").split("\n\n") if p.strip()]
     figures = [(f"s{i}", p, "", "in") for i, p in enumerate(paragraphs)]
     for func, items, star in (
-        (counting.names_in_text, paragraphs, False),
+        (counting.read_text, paragraphs, False),
         (codebook.segment_hits, paragraphs, False),
         (reported.segment_figures, figures, True),
     ):

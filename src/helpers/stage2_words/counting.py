@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
+from itertools import accumulate
+from math import log
 
 import jieba
 import jieba.posseg
@@ -40,49 +43,93 @@ def _userdict_places() -> set[str]:
 PLACE_NAMES = gazetteer().names() | {"全区", "辖区", "本区", "我区"} | _userdict_places()
 
 
+# ---------------------------------------------------------------- jieba's tokens, one dictionary pass per block
+# jieba.cut splits a text into blocks, maximal runs of these characters, and cuts each block on its own along its
+# best path through the dictionary (get_DAG and calc: most of its time); every other character is a token of its
+# own, white space apart. posseg splits at the same characters less % and - (no dictionary word holds either, so
+# a block without them has the same path in both).
+JIEBA_BLOCK = jieba.re_han_default
+POSSEG_BLOCK = jieba.posseg.re_han_internal
+WHITESPACE = jieba.re_skip_default  # posseg's re_skip_internal is the same
+ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # jieba.re_eng, one character
+
+
+def _route(block: str) -> list[int]:
+    """jieba's best path through one block (its get_DAG and calc, in one pass and without their per-position lists
+    and tuples): for each position, where the path's word from there ends.
+
+    Same arithmetic in the same order (a word scores log(frequency) - log(total) plus the best score after it, a
+    character no word starts with scores log(1) - log(total)), and ties go to the longer word as in calc's max."""
+    tok = tokenizer()
+    tok.check_initialized()
+    freq, logtotal, n = tok.FREQ, log(tok.total), len(block)
+    score, ends = [0.0] * (n + 1), [0] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        best, end, i = 0.0, -1, k
+        while i < n:
+            f = freq.get(block[k : i + 1])
+            if f is None:  # no dictionary word starts with this: get_DAG stops here
+                break
+            if f:
+                value = log(f) - logtotal + score[i + 1]
+                if end < 0 or value >= best:
+                    best, end = value, i + 1
+            i += 1
+        if end < 0:
+            best, end = log(freq.get(block[k]) or 1) - logtotal + score[k + 1], k + 1
+        score[k], ends[k] = best, end
+    return ends
+
+
+def _cut_block(block: str, ends: list[int], tokens: list[str]) -> None:
+    """jieba.cut's tokens of a block with HMM off: the path's words, runs of lone letters and digits joined."""
+    x, n, latin = 0, len(block), ""
+    while x < n:
+        y = ends[x]
+        if y - x == 1 and block[x] in ALNUM:
+            latin += block[x]
+        else:
+            if latin:
+                tokens.append(latin)
+                latin = ""
+            tokens.append(block[x:y])
+        x = y
+    if latin:
+        tokens.append(latin)
+
+
 def segment_text(text: str) -> list[str]:
-    """jieba's tokens with HMM off (the HMM invents fragments such as 中有, 园以, 联李), white space dropped."""
-    return [t for t in tokenizer().lcut(text, HMM=False) if t.strip()]
+    """jieba's tokens with HMM off (the HMM invents fragments such as 中有, 园以, 联李), white space dropped: the
+    tokens of tokenizer().lcut(text, HMM=False), cut by jieba's own steps on _route's path."""
+    tokens: list[str] = []
+    for block in JIEBA_BLOCK.split(text):
+        if JIEBA_BLOCK.match(block):
+            _cut_block(block, _route(block), tokens)
+        else:
+            tokens.extend(c for c in block if not c.isspace())
+    return tokens
 
 
-class SurnameGatedTagger(jieba.posseg.POSTokenizer):
-    """jieba's part-of-speech tagger that runs its slow HMM (a Viterbi over words × tags, ~80% of posseg's time) only
-    on the runs of unknown characters that contain a common surname: it finds exactly the names posseg finds.
-
-    posseg cuts text with the dictionary and hands each run of two or more single characters to the HMM. A run
-    without a surname character cannot hold a name that names_in_text keeps (a name starts with a surname); its
-    Chinese stretches come out whole and untagged instead. names_in_text also looks at the two words after a
-    two-character name (is the first a lone character, the second not Chinese?): the HMM returns a lone character
-    exactly when the stretch is one character long, and the word after it is the same either way, so the answer
-    is the same."""
-
-    def _POSTokenizer__cut_detail(self, sentence: str):  # overrides posseg's private per-run HMM step
-        if SURNAMES.isdisjoint(sentence):
-            return self._untagged_detail(sentence)
-        return super()._POSTokenizer__cut_detail(sentence)
-
-    @staticmethod
-    def _untagged_detail(sentence: str):
-        """posseg's own split of a run into Chinese stretches and numbers or Latin words, without the HMM."""
-        for block in jieba.posseg.re_han_detail.split(sentence):
-            if jieba.posseg.re_han_detail.match(block):
-                yield jieba.posseg.pair(block, "x")
-                continue
-            for part in jieba.posseg.re_skip_detail.split(block):
-                if not part:
-                    continue
-                if jieba.posseg.re_num.match(part):
-                    yield jieba.posseg.pair(part, "m")
-                elif jieba.posseg.re_eng.match(part):
-                    yield jieba.posseg.pair(part, "eng")
-                else:
-                    yield jieba.posseg.pair(part, "x")
-
-
+# ---------------------------------------------------------------- people's names, from the same pass
 @lru_cache(maxsize=1)
 def _name_tagger() -> tuple[jieba.posseg.POSTokenizer, frozenset[str]]:
     """jieba's part-of-speech tagger on the project dictionary, and the domain terms that are never names (once per process)."""
-    return SurnameGatedTagger(tokenizer()), frozenset(userdict_terms()) | frozenset(codebook_terms())
+    tagger = jieba.posseg.POSTokenizer(tokenizer())
+    tagger.makesure_userdict_loaded()  # the user dictionary's tags (posseg merges them on its first cut)
+    return tagger, frozenset(userdict_terms()) | frozenset(codebook_terms())
+
+
+def is_name_guess(word: str, flag: str, domain: frozenset[str]) -> bool:
+    """A tagger's word worth a closer look as a person's name: tagged nr, two or three characters, a common surname
+    first, not a domain term."""
+    return flag.startswith("nr") and 2 <= len(word) <= 3 and word[0] in SURNAMES and word not in domain
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> frozenset[str]:
+    """The dictionary words posseg would tag as name guesses (tested against a set: no tag lookup per word)."""
+    tagger, domain = _name_tagger()
+    return frozenset(w for w, tag in tagger.word_tag_tab.items() if w and is_name_guess(w, tag, domain))
 
 
 # A word jieba's own dictionary lists is not a new person's name even when tagged nr there: those entries are
@@ -96,19 +143,15 @@ def is_person_name(word: str, following: str = "") -> bool:
     return word not in PLACE_NAMES and word not in jieba_entries() and not PLACE_AFTER.match(following)
 
 
-def names_in_text(text: str) -> list[str]:
-    """People's names in one text: jieba's HMM guesses tagged 'nr' that start with a common surname (the per-text
-    task the engine runs in its pool and caches).
+def names_among(words: list[str], guesses: list[int]) -> list[str]:
+    """The people's names among a text's tagged words (all of them, in order, white space included), given the
+    positions of the name guesses (is_name_guess).
 
     jieba's dictionary holds some name heads (李德 of 李德强): a two-character guess followed by a lone character and
     then punctuation is taken with that character."""
-    tagger, domain = _name_tagger()
-    pairs = [(p.word, p.flag) for p in tagger.lcut(text, HMM=True)]
     names = []
-    for i, (word, flag) in enumerate(pairs):
-        if not flag.startswith("nr") or word[0] not in SURNAMES or not 2 <= len(word) <= 3 or word in domain:
-            continue
-        after = [w for w, _ in pairs[i + 1 : i + 3]]
+    for i in guesses:
+        word, after = words[i], words[i + 1 : i + 3]
         if len(word) == 2 and len(after) >= 1 and len(after[0]) == 1 and HAN_CHAR.match(after[0]) and (len(after) == 1 or not HAN_CHAR.match(after[1])):
             word, after = word + after[0], after[1:]
         if is_person_name(word, "".join(after)):
@@ -116,10 +159,195 @@ def names_in_text(text: str) -> list[str]:
     return sorted(set(names))
 
 
+def _tag_block(block: str, ends: list[int], words: list[str], guesses: list[int]) -> None:
+    """posseg's words of a block with HMM on (its __cut_DAG), on jieba's path; name guesses noted as they come."""
+    name_words = _name_words()
+    x, n, run = 0, len(block), -1  # run: where the current run of one-character words started
+    while x < n:
+        y = ends[x]
+        if y - x == 1:
+            if run < 0:
+                run = x
+        else:
+            if run >= 0:
+                _tag_run(block[run:x], words, guesses)
+                run = -1
+            word = block[x:y]
+            if word in name_words:
+                guesses.append(len(words))
+            words.append(word)
+        x = y
+    if run >= 0:
+        _tag_run(block[run:], words, guesses)
+
+
+HMM_UNSEEN = -3.14e100  # jieba.posseg's viterbi scores a character a state never emitted with this (its MIN_FLOAT)
+
+
+@lru_cache(maxsize=1)
+def _transitions_into() -> dict[tuple[str, str], dict[tuple[str, str], float]]:
+    """posseg's HMM transitions turned round: state -> {previous state: log probability}."""
+    into: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+    for before, nexts in jieba.posseg.trans_P.items():
+        for state, p in nexts.items():
+            into.setdefault(state, {})[before] = p
+    return into
+
+
+def _hmm_states(chars: str) -> list[tuple[str, str]]:
+    """posseg's Viterbi path (jieba.posseg.viterbi's route: a (B/M/E/S, tag) state per character), computed the same
+    way but looking only at the transitions that exist (most of a state's predecessors cannot precede it, and the
+    generic max over all of them is what made the HMM posseg's slowest step).
+
+    Same arithmetic in the same order; a predecessor without a transition scores minus infinity there, so leaving it
+    out changes nothing unless nothing else is finite, and then the generic max decides as in jieba."""
+    table, start, trans, emit = jieba.posseg.char_state_tab_P, jieba.posseg.start_P, jieba.posseg.trans_P, jieba.posseg.emit_P
+    into, everything = _transitions_into(), trans.keys()
+    low, never = HMM_UNSEEN, float("-inf")
+    scores = {y: start[y] + emit[y].get(chars[0], low) for y in table.get(chars[0], everything)}
+    paths: list[dict[tuple[str, str], tuple[str, str] | str]] = [dict.fromkeys(scores, "")]
+    for char in chars[1:]:
+        live = [y0 for y0 in scores if trans[y0]]
+        expected = {y for y0 in live for y in trans[y0]}
+        candidates = set(table.get(char, everything)) & expected or expected or set(everything)
+        now, back = {}, {}
+        for y in candidates:
+            e, sources = emit[y].get(char, low), into.get(y, {})
+            best, state = never, None
+            for y0 in sources if len(sources) < len(live) else live:  # the shorter list
+                p = sources.get(y0)
+                if p is None or y0 not in scores:  # no transition, or not a state of the last character
+                    continue
+                value = scores[y0] + p + e
+                if state is None or value > best or (value == best and y0 > state):
+                    best, state = value, y0
+            if state is None or best == never:
+                best, state = max((scores[y0] + trans[y0].get(y, never) + e, y0) for y0 in live)
+            now[y], back[y] = best, state
+        scores = now
+        paths.append(back)
+    _, state = max((score, y) for y, score in scores.items())
+    route = [state] * len(chars)
+    for i in range(len(chars) - 1, -1, -1):
+        route[i] = state
+        state = paths[i][state]
+    return route
+
+
+def _hmm_words(chars: str) -> list[tuple[str, str]]:
+    """posseg's (word, tag) pairs of a Chinese stretch from its HMM (its private __cut, on _hmm_states)."""
+    states = _hmm_states(chars)
+    words, begin, rest = [], 0, 0
+    for i, (position, tag) in enumerate(states):
+        if position == "B":
+            begin = i
+        elif position == "E":
+            words.append((chars[begin : i + 1], tag))
+            rest = i + 1
+        elif position == "S":
+            words.append((chars[i], tag))
+            rest = i + 1
+    if rest < len(chars):
+        words.append((chars[rest:], states[rest][1]))
+    return words
+
+
+def _tag_run(run: str, words: list[str], guesses: list[int]) -> None:
+    """posseg's words of a run of one-character words: a lone character or a dictionary word stays as it is, any
+    other run goes to the HMM (a Viterbi over characters × tags, posseg's slowest step), Chinese stretch by stretch.
+
+    The HMM runs only where its answer can change the names found: on a stretch where a name (two or three
+    characters, a surname first) can start, or whose first words are among the two names_among reads after a guess;
+    elsewhere the stretch stays whole. A run without any surname never went to the HMM and still does not (a lone
+    character comes out alone either way, and a longer stretch is no lone character whether whole or cut)."""
+    if len(run) == 1:
+        words.append(run)
+    elif tokenizer().FREQ.get(run):
+        words.extend(run)
+    else:
+        hmm = not SURNAMES.isdisjoint(run)
+        domain = _name_tagger()[1]
+        for part in jieba.posseg.re_han_detail.split(run):
+            if not part:
+                continue
+            if not jieba.posseg.re_han_detail.match(part):
+                words.extend(p for p in jieba.posseg.re_skip_detail.split(part) if p)
+            elif hmm and (not SURNAMES.isdisjoint(part[:-1]) or (guesses and guesses[-1] >= len(words) - 2)):
+                for word, tag in _hmm_words(part):
+                    if is_name_guess(word, tag, domain):
+                        guesses.append(len(words))
+                    words.append(word)
+            else:
+                words.append(part)
+
+
+def read_text(text: str) -> tuple[list[str], list[str]]:
+    """(segment_text(text), the people's names in it) from one dictionary pass per jieba block (the per-text task the
+    engine runs in its pool and caches).
+
+    People's names are jieba's part-of-speech guesses tagged nr that start with a common surname (names_among); the
+    tagger's words come from the same path through the dictionary as the tokens."""
+    tokens: list[str] = []
+    words: list[str] = []  # posseg's words, in order, white space included (names_among reads the words after a guess)
+    guesses: list[int] = []
+    for block in JIEBA_BLOCK.split(text):
+        if not block:
+            continue
+        if not JIEBA_BLOCK.match(block):
+            for part in WHITESPACE.split(block):
+                if WHITESPACE.match(part):
+                    words.append(part)
+                else:
+                    words.extend(part)
+                    tokens.extend(c for c in part if not c.isspace())
+            continue
+        ends = _route(block)
+        _cut_block(block, ends, tokens)
+        if "%" in block or "-" in block:  # posseg cuts the pieces between them on their own
+            for part in POSSEG_BLOCK.split(block):
+                if POSSEG_BLOCK.match(part):
+                    _tag_block(part, _route(part), words, guesses)
+                else:
+                    words.extend(part)
+        else:
+            _tag_block(block, ends, words, guesses)
+    return tokens, names_among(words, guesses)
+
+
+def names_in_text(text: str) -> list[str]:
+    """People's names in one text (read_text's)."""
+    return read_text(text)[1]
+
+
+# read_text runs at about 350,000 characters a second in one process; a pool costs each worker its start and the
+# dictionaries (measured at 1,000 bench documents, 1.9M characters: serial 5.1-5.4 CPU s and 15-17 s wall, pool
+# 8.0 CPU s and 18-22 s wall on a busy two-core machine), so below this many characters of uncached work it runs here.
+SERIAL_BELOW_CHARS = 3_000_000
+
+
+def _read_packed(text: str) -> tuple[str, list[str]]:
+    """read_text with the tokens joined by spaces (no token holds white space): the form the pool sends back and the
+    cache keeps, read back in half the time of a pickled list of short strings."""
+    tokens, names = read_text(text)
+    return " ".join(tokens), names
+
+
+def read_texts(texts: list[str]) -> list[tuple[list[str], list[str]]]:
+    """read_text of every text, through the engine's pool and cached per text in build/cache."""
+    packed = engine.map_documents(
+        _read_packed,
+        texts,
+        stage="jieba tokens and names",
+        code=[sys.modules[__name__]],
+        cache_file=paths.CACHE / TOKEN_CACHE,
+        serial_below=SERIAL_BELOW_CHARS,
+    )
+    return [(joined.split(" ") if joined else [], names) for joined, names in packed]
+
+
 def person_names(texts: list[str], known: set[str] = frozenset()) -> set[str]:
     """People's names in the texts (each text through the engine's pool and cache), plus the known names (speakers)."""
-    found = engine.map_documents(names_in_text, texts, stage="person names")
-    return {n for n in known if n} | {n for names in found for n in names}
+    return {n for n in known if n} | {n for _, names in read_texts(texts) for n in names}
 
 
 def name_pattern(names: set[str]) -> re.Pattern[str] | None:
@@ -131,6 +359,45 @@ def mask_names(text: str, names: set[str] | re.Pattern[str] | None) -> str:
     """The text with every listed name replaced by a line break, so that no token is made of a name or its parts."""
     pattern = names if isinstance(names, re.Pattern) or names is None else name_pattern(names)
     return pattern.sub("\n", text) if pattern is not None else text
+
+
+def masked_tokens(text: str, tokens: list[str], names: re.Pattern[str] | None) -> list[str]:
+    """segment_text(mask_names(text, names)), given tokens = segment_text(text): only the jieba blocks a name touches
+    are cut again (a line break ends a block, and jieba cuts every block on its own)."""
+    spans = [m.span() for m in names.finditer(text)] if names is not None else []
+    if not spans:
+        return tokens
+    blocks = [m.span() for m in JIEBA_BLOCK.finditer(text)]
+    firsts = [start for start, _ in blocks]
+
+    def widened(offset: int, side: int) -> int:
+        """The start (side 0) or end (side 1) of the block an offset falls inside, else the offset itself."""
+        i = bisect_right(firsts, offset) - 1
+        return blocks[i][side] if i >= 0 and blocks[i][0] < offset < blocks[i][1] else offset
+
+    windows: list[tuple[int, int, list[tuple[int, int]]]] = []  # (start, end, the names' spans in it), whole blocks
+    for span in spans:
+        start, end = widened(span[0], 0), widened(span[1], 1)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]), windows[-1][2] + [span])
+        else:
+            windows.append((start, end, [span]))
+    # tokens are the text less its white space, in order: a window's first token is found by counting characters
+    before = [0, *accumulate(map(len, tokens))]
+    out: list[str] = []
+    done, solid, i = 0, 0, 0  # text[:done] is handled: `solid` characters of it that are not white space, tokens[:i]
+    for start, end, names_in in windows:
+        solid += len("".join(text[done:start].split()))
+        j = bisect_left(before, solid)
+        out += tokens[i:j]
+        pieces, last = [], start
+        for s, e in names_in:
+            pieces += [text[last:s], "\n"]
+            last = e
+        out += segment_text("".join(pieces) + text[last:end])
+        solid += len("".join(text[start:end].split()))
+        done, i = end, bisect_left(before, solid)
+    return out + tokens[i:]
 
 
 @lru_cache(maxsize=1)
@@ -165,14 +432,13 @@ def is_content_token(token: str) -> bool:
 
 
 def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
-    """segment_id -> jieba tokens (people's names masked first); texts cut in the engine's process pool, cached per
-    text in build/cache."""
+    """segment_id -> jieba tokens, people's names masked (the speakers and every name found in any text); each text
+    read once (tokens and names) in the engine's process pool, cached per text in build/cache."""
+    texts = list(segments["text"])
+    read = read_texts(texts)
     speakers = set(segments["speaker"].fillna("").astype(str)) if "speaker" in segments else set()
-    names = person_names(list(segments["text"]), speakers) if len(segments) else set()
-    pattern = name_pattern(names)
-    texts = [mask_names(text, pattern) for text in segments["text"]]
-    cut = engine.map_documents(segment_text, texts, stage="jieba tokenisation", code=[sys.modules[__name__]], cache_file=paths.CACHE / TOKEN_CACHE)
-    return dict(zip(segments["segment_id"], cut))
+    pattern = name_pattern({n for n in speakers if n} | {n for _, names in read for n in names})
+    return {sid: masked_tokens(text, tokens, pattern) for sid, text, (tokens, _) in zip(segments["segment_id"], texts, read)}
 
 
 def is_compared_token(token: str) -> bool:
