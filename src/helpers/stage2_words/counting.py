@@ -319,9 +319,10 @@ def names_in_text(text: str) -> list[str]:
     return read_text(text)[1]
 
 
-# read_text runs at about 350,000 characters a second in one process; a pool costs each worker its start and the
-# dictionaries (measured at 1,000 bench documents, 1.9M characters: serial 5.1-5.4 CPU s and 15-17 s wall, pool
-# 8.0 CPU s and 18-22 s wall on a busy two-core machine), so below this many characters of uncached work it runs here.
+# read_text runs at about 380,000 characters a second in one process; a pool costs each worker its start and the
+# dictionaries (measured at 1,000 bench documents, 1.9M characters: on a quiet two-core machine serial 4.8 CPU s and
+# 4.8 s wall, pool 7.5 CPU s and 4.3 s; on a busy one serial 5.3 CPU s and 15-17 s, pool 8 CPU s and 18-22 s), so
+# below this many characters of uncached work it runs here.
 SERIAL_BELOW_CHARS = 3_000_000
 
 
