@@ -16,7 +16,7 @@ import pandas as pd
 import stopwordsiso
 
 from helpers.base import engine, paths, schema
-from helpers.base.chinese import HAN_CHAR, codebook_terms, jieba_entries, tokenizer, userdict_entries, userdict_terms
+from helpers.base.chinese import HAN_CHAR, codebook_terms, jieba_entries, pos_tagger, release_dictionaries, tokenizer, userdict_entries, userdict_terms
 from helpers.stage1_load.places import gazetteer
 
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
@@ -114,7 +114,7 @@ def segment_text(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _name_tagger() -> tuple[jieba.posseg.POSTokenizer, frozenset[str]]:
     """jieba's part-of-speech tagger on the project dictionary, and the domain terms that are never names (once per process)."""
-    tagger = jieba.posseg.POSTokenizer(tokenizer())
+    tagger = pos_tagger(jieba.posseg.POSTokenizer, tokenizer())
     tagger.makesure_userdict_loaded()  # the user dictionary's tags (posseg merges them on its first cut)
     return tagger, frozenset(userdict_terms()) | frozenset(codebook_terms())
 
@@ -472,8 +472,9 @@ def hmm_inventions(tokens: dict[str, list[str]], top: int = 20) -> pd.DataFrame:
 def release_segmenter() -> None:
     """Drop jieba's dictionaries, the name tagger and jieba's word list from this process (about 150 MB at the
     start of a notebook's counting): a notebook calls this after its last segmentation; a later call loads them again."""
-    for loaded in (tokenizer, _name_tagger, jieba_entries):
-        loaded.cache_clear()  # the last references: freed at once (no cycles, so no gc pass over the token lists)
+    _name_tagger.cache_clear()  # the last references: freed at once (no cycles, so no gc pass over the token lists)
+    _name_words.cache_clear()
+    release_dictionaries()
 
 
 @lru_cache(maxsize=1)

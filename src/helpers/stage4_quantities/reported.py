@@ -416,15 +416,8 @@ HMM_MEMO_SIZE = 20_000  # stretches of unknown characters remembered by the tagg
 class MemoPOSTokenizer(jieba.posseg.POSTokenizer):
     """jieba's POS tagger, its HMM (viterbi) tagging of a stretch of unknown characters remembered: the result
     depends on the stretch alone, short stretches (个, 中有, 万) recur thousands of times, and viterbi over
-    jieba's part-of-speech states is the slow part of tagging. The tags of jieba's own dictionary are taken from
-    chinese.jieba_entries (read once per process anyway), not parsed from dict.txt a second time."""
-
-    def load_word_tag(self, f) -> None:
-        if self.tokenizer.dictionary != jieba.DEFAULT_DICT:
-            super().load_word_tag(f)
-            return
-        f.close()
-        self.word_tag_tab = {word: tag for word, (_, tag) in chinese.jieba_entries().items()}
+    jieba's part-of-speech states is the slow part of tagging. Made by chinese.pos_tagger: the tags of jieba's own
+    dictionary come from its entries, read once per process, not from dict.txt a second time."""
 
     def _POSTokenizer__cut(self, sentence: str):  # overrides POSTokenizer.__cut (name-mangled)
         memo = self.__dict__.setdefault("hmm_memo", {})
@@ -442,7 +435,7 @@ def _pos_tokenizer():
     for head in figure_categories()["head"]:
         if len(head) >= 2:
             instance.add_word(head, freq=None, tag="n")  # the counted nouns must come out whole (一把手, not 一 把手)
-    return MemoPOSTokenizer(instance)
+    return chinese.pos_tagger(MemoPOSTokenizer, instance)
 
 
 @lru_cache(maxsize=1)
