@@ -15,7 +15,7 @@ from helpers.base.tables import read_table, write_table
 from helpers.stage1_load import cleaning, corpus, pages, segmentation
 from helpers.stage1_load.places import Attribution
 from helpers.stage2_words import counting
-from helpers.stage3_framing import codebook, streets
+from helpers.stage3_framing import codebook, street_words, streets
 from helpers.stage5_report import bilingual
 
 CODES = codebook.load_codebook()
@@ -271,7 +271,7 @@ def keyness_input() -> tuple[pd.DataFrame, dict[str, list[str]]]:
 
 def test_keyness_applies_benjamini_hochberg_by_hand():
     segments, toks = keyness_input()
-    key, summary = streets.keyness(segments, toks, lambda t: t != "。")
+    key, summary = street_words.keyness(segments, toks, lambda t: t != "。")
     pinghu = key[(key["genre"] == schema.ALL_GENRES) & (key["group"] == "平湖")].set_index("term")
     # one-sided Fisher (hypergeometric): 10 sentences, 平湖 draws 4
     #   征拆: 3 of 3 in 平湖 → p = C(3,3)C(7,1)/C(10,4) = 7/210 = 0.03333
@@ -294,7 +294,7 @@ def test_keyness_applies_benjamini_hochberg_by_hand():
 
 def test_keyness_order_and_a_looser_rate():
     segments, toks = keyness_input()
-    key, summary = streets.keyness(segments, toks, lambda t: t != "。", fdr=0.2)
+    key, summary = street_words.keyness(segments, toks, lambda t: t != "。", fdr=0.2)
     pinghu = key[(key["genre"] == schema.ALL_GENRES) & (key["group"] == "平湖")]
     # at 20% 征拆 (q = 0.1) passes and comes first; then by q: 干部 (0.821), 群众 (0.929)
     assert pinghu["term"].tolist() == ["征拆", "干部", "群众"] and pinghu["distinctive"].tolist() == [True, False, False]

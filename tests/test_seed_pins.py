@@ -12,7 +12,7 @@ import pytest
 from helpers.base import schema
 from helpers.stage1_load import cleaning, corpus, describe, segmentation
 from helpers.stage2_words import counting
-from helpers.stage3_framing import codebook, streets
+from helpers.stage3_framing import codebook, street_words, streets
 from helpers.stage4_quantities import reported
 
 from conftest import SEEDS
@@ -30,7 +30,7 @@ def seed_tables() -> dict[str, pd.DataFrame]:
     hits = codebook.coded_segments(segments, CODES)
     framing, profiles = streets.street_tables(segments, hits, CODES, n_boot=200)
     tokens = counting.tokenize_segments(segments)
-    keyness, keyness_summary = streets.keyness(segments, tokens, counting.is_compared_token)
+    keyness, keyness_summary = street_words.keyness(segments, tokens, counting.is_compared_token)
     return {
         "segments": segments,
         "street_framing": framing,
@@ -99,7 +99,7 @@ def test_pinned_keyness_score_pinghu_fangwu(seed_tables):
     # p × m / 1 with m the number of terms tested (keyness_summary) — far below 5%: distinctive
     tested = one(seed_tables["keyness_summary"], genre=schema.ALL_GENRES, group="平湖")["terms_tested"]
     assert row["q_value"] == pytest.approx(row["p_value"] * tested, rel=1e-3) and row["q_value"] > 100 * row["p_value"]
-    assert row["distinctive"] and row["q_value"] <= streets.FDR
+    assert row["distinctive"] and row["q_value"] <= street_words.FDR
 
 
 def test_pinned_term_count_zhengchai(seed_tables):

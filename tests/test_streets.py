@@ -16,7 +16,7 @@ from helpers.base import schema
 from helpers.stage1_load import cleaning, corpus, describe, segmentation
 from helpers.stage1_load.places import gazetteer
 from helpers.stage2_words import counting
-from helpers.stage3_framing import codebook, streets
+from helpers.stage3_framing import codebook, street_words, streets
 
 from conftest import SEEDS, seed_text
 
@@ -145,7 +145,7 @@ def test_one_document_corpus(tmp_path):
     assert set(tables["street_framing"]["group"]) == {"龙城"}
     assert (tables["street_framing"]["ci_unit"] == "sentences").all()
     seg = tables["segments"]
-    key, summary = streets.keyness(seg, counting.tokenize_segments(seg), counting.is_content_token)
+    key, summary = street_words.keyness(seg, counting.tokenize_segments(seg), counting.is_content_token)
     assert key.empty and summary.empty  # one group: nothing to compare it with
 
 
@@ -212,7 +212,7 @@ def test_keyness_exact_test_by_hand():
         "a-01": ["征拆", "干部", "。", "征拆", "。", "征拆", "群众", "。", "群众", "。"],
         "b-01": ["群众", "。", "干部", "。", "群众", "。", "干部", "。", "群众", "。", "干部", "。"],
     }
-    key, summary = streets.keyness(segments, toks, lambda t: t not in "。")
+    key, summary = street_words.keyness(segments, toks, lambda t: t not in "。")
     row = key.query("genre == 'all' and group == '平湖' and term == '征拆'").iloc[0]
     assert row["sentences"] == 3 and row["group_sentences"] == 4 and row["sentences_rest"] == 0
     assert row["p_value"] == pytest.approx(7 / 210, rel=1e-3)
@@ -228,7 +228,7 @@ def test_sentence_presence_counts_a_term_once_per_sentence():
         }
     )
     toks = {"a-01": ["征拆", "征拆", "干部", "。", "征拆", "。", "。"], "b-01": ["干部", "！", "群众"], "c-01": ["征拆", "的", "。"]}
-    cells, vocab, n_sentences, present, counted = streets.sentence_presence(segments, toks, lambda t: t not in "。！的")
+    cells, vocab, n_sentences, present, counted = street_words.sentence_presence(segments, toks, lambda t: t not in "。！的")
     assert cells == [("平湖", schema.SPEECH), ("布吉", schema.SPEECH), ("平湖", schema.ARTICLE)]
     assert vocab == ["征拆", "干部", "群众"] and n_sentences.tolist() == [2, 2, 1]
     assert present.tolist() == [[2, 1, 0], [0, 1, 1], [1, 0, 0]]  # sentences using each term
@@ -253,7 +253,7 @@ def test_keyness_tests_every_street_in_every_stratum():
         "c-01": ["征拆", "。", "干部", "。"],
         "d-01": ["群众", "。", "群众", "干部", "。"],
     }
-    key, summary = streets.keyness(segments, toks, lambda t: t not in "。")
+    key, summary = street_words.keyness(segments, toks, lambda t: t not in "。")
     assert summary[["genre", "group", "group_sentences", "terms_tested"]].values.tolist() == [
         [schema.ALL_GENRES, "布吉", 4, 3],
         [schema.ALL_GENRES, "平湖", 5, 3],
