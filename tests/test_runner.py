@@ -9,7 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import run_notebooks
+from helpers import bench, run_notebooks
 from helpers.base import engine, paths, tables
 from helpers.stage1_load import corpus
 from helpers.stage2_words import counting
@@ -127,3 +127,15 @@ def test_pool_with_the_calling_process_equals_serial(monkeypatch):
     assert json.dumps(pooled, ensure_ascii=False) == json.dumps(
         engine.map_documents(counting.segment_text, texts, stage="runner test", engine="serial", cache=False), ensure_ascii=False
     )
+
+
+def test_bench_growth_compares_the_two_largest_cold_runs_even_with_a_copies_note():
+    """The 4,000-document run is noted 'cold, 4 copies counted once': it is still the largest cold run."""
+    runs = [
+        bench.Run(200, 435_351, wall=41.6, note="cold"),
+        bench.Run(1000, 2_151_845, wall=61.7, note="cold"),
+        bench.Run(4000, 8_662_888, wall=130.1, note="cold, 4 copies counted once"),
+        bench.Run(4010, 8_690_000, wall=20.0, note="added"),
+    ]
+    assert bench.growth_line(runs).startswith("time grows 2.1× for 4.0× the characters (0.52× linear)")
+    assert bench.growth_line(runs[:1]) == ""

@@ -234,6 +234,17 @@ def row(run: Run) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def growth_line(runs: list[Run]) -> str:
+    """How the wall time grows between the two largest cold runs (a note such as ', 4 copies counted once' may follow
+    'cold'), or '' with fewer than two."""
+    cold = [r for r in runs if r.ok and r.note.startswith("cold")]
+    if len(cold) < 2:
+        return ""
+    a, b = cold[-2], cold[-1]
+    growth = (b.wall / a.wall) / (b.characters / a.characters)
+    return f"time grows {b.wall / a.wall:.1f}× for {b.characters / a.characters:.1f}× the characters ({growth:.2f}× linear) between the two largest corpora"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the corpora, run each, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -256,11 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    cold = [r for r in runs if r.note == "cold"]
-    if len(cold) >= 2:
-        a, b = cold[-2], cold[-1]
-        growth = (b.wall / a.wall) / (b.characters / a.characters)
-        print(f"time grows {b.wall / a.wall:.1f}× for {b.characters / a.characters:.1f}× the characters ({growth:.2f}× linear) between the two largest corpora")
+    line = growth_line(runs)
+    if line:
+        print(line)
     return 0 if all(r.ok for r in runs) else 1
 
 
