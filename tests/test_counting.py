@@ -155,3 +155,15 @@ def test_release_segmenter_drops_the_dictionaries_and_they_load_again():
     assert chinese.tokenizer.cache_info().currsize == 0 and counting._name_tagger.cache_info().currsize == 0
     assert chinese.jieba_entries.cache_info().currsize == 0
     assert counting.segment_text("临时党支部战斗堡垒") == ["临时党支部", "战斗堡垒"]  # loaded again on demand
+
+
+def test_repeated_tokens_share_one_string_object():
+    """The token lists keep one object per distinct word (memory), and the tokens themselves are unchanged."""
+    words = "".join(["党建", "引领"]) + " " + "".join(["党建", "工作"])  # built at run time: no two literals shared
+    first, second = words.split(" ")
+    shared: dict[str, str] = {}
+    a = counting.shared_tokens([first[:2], first[2:]], shared)
+    b = counting.shared_tokens([second[:2], second[2:]], shared)
+    assert a == ["党建", "引领"] and b == ["党建", "工作"]
+    assert a[0] is b[0], "one 党建 object for both lists"
+    assert first[:2] is not second[:2], "the input held two objects"
