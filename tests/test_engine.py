@@ -272,7 +272,7 @@ def test_tokenize_segments_goes_through_the_engine(tmp_path, monkeypatch, seed_p
 
     monkeypatch.setattr(paths, "CACHE", tmp_path)
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
-    monkeypatch.setattr(counting, "SERIAL_BELOW_CHARS", 0)  # the pool, even for the seeds
+    monkeypatch.setattr(engine, "SERIAL_BELOW_CHARS", 0)  # the pool, even for the seeds
     segments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(len(seed_paragraphs))], "text": seed_paragraphs})
     result = counting.tokenize_segments(segments)
     assert list(result) == list(segments["segment_id"])

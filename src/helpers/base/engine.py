@@ -43,10 +43,12 @@ with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and f
 
 ENGINES = ("serial", "local", "dask")
 DEFAULT_CACHE = "documents.sqlite"
-# Below this many characters of uncached work a pool costs more to start (spawn, imports, jieba's dictionary in
-# every worker: about 3 s on two cores) than it saves, so the work runs in this process. jieba cuts 100,000-300,000
-# characters a second (make bench); a stage that is faster per character passes a larger serial_below.
-SERIAL_BELOW_CHARS = 300_000
+# Below this many characters of uncached work a pool costs more than it saves, so the work runs in this process: each
+# worker must start, import pandas and load the stage's dictionaries (~2 s of CPU, ~300 MB). Measured at 1,000 bench
+# documents (about 2M characters) on two cores: tokens and names serial 4.8 CPU s and 4.8 s wall, pool 7.5 CPU s and
+# 4.3 s (quiet machine); coding serial 5.0, pool 8.0 CPU s; reported figures serial 5.1, pool 9.5 CPU s (busy machine,
+# the pool slower in wall time too). A stage that is faster per character passes a larger serial_below (cleaning).
+SERIAL_BELOW_CHARS = 3_000_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
 # Pool workers exit when their stage ends: each holds ~250-320 MB (pandas, jieba and that stage's dictionaries) that
 # would otherwise sit beside the notebook's own later peak (charts, reports), and the next stage needs other

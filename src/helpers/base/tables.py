@@ -39,7 +39,7 @@ def write_table(df: pd.DataFrame, name: str) -> Path:
 
 def write_table_file(df: pd.DataFrame, path: Path) -> Path:
     """Write one table to path in the build tables' dialect (the reader is read_table_file)."""
-    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g", quoting=QUOTING)
+    path.write_bytes(codecs.BOM_UTF8 + csv_text(df).encode("utf-8"))
     return path
 
 

@@ -319,13 +319,6 @@ def names_in_text(text: str) -> list[str]:
     return read_text(text)[1]
 
 
-# read_text runs at about 380,000 characters a second in one process; a pool costs each worker its start and the
-# dictionaries (measured at 1,000 bench documents, 1.9M characters: on a quiet two-core machine serial 4.8 CPU s and
-# 4.8 s wall, pool 7.5 CPU s and 4.3 s; on a busy one serial 5.3 CPU s and 15-17 s, pool 8 CPU s and 18-22 s), so
-# below this many characters of uncached work it runs here.
-SERIAL_BELOW_CHARS = 3_000_000
-
-
 def _read_packed(text: str) -> tuple[str, list[str]]:
     """read_text with the tokens joined by spaces (no token holds white space): the form the pool sends back and the
     cache keeps, read back in half the time of a pickled list of short strings."""
@@ -341,7 +334,6 @@ def read_texts(texts: list[str]) -> list[tuple[list[str], list[str]]]:
         stage="jieba tokens and names",
         code=[sys.modules[__name__]],
         cache_file=paths.CACHE / TOKEN_CACHE,
-        serial_below=SERIAL_BELOW_CHARS,
     )
     shared: dict[str, str] = {}  # one string object per distinct token (see shared_tokens)
     return [(shared_tokens(joined.split(" "), shared) if joined else [], names) for joined, names in packed]

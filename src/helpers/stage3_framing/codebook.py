@@ -379,11 +379,6 @@ def segment_hits(text: str) -> list[tuple[str, str, int, int, str]]:
     return [(h.kind, h.code, h.start, h.end, h.term) for h in code_hits(text, list(default_codes()))]
 
 
-# Coding runs at about 900,000 characters a second in one process (one pass for all terms; token boundaries mostly
-# decided without jieba); a pool costs each worker its start and the tokenizer (measured at 1,000 bench documents,
-# 2.1M characters, before this speed-up: serial 5.0 CPU s, pool 8.0 CPU s on a busy two-core machine, and slower in
-# wall time too), so below this many characters of uncached work it runs here.
-SERIAL_BELOW_CHARS = 3_000_000
 HIT_COLUMNS = ["doc_id", "segment_id", "street", "kind", "code", "term", "start", "left", "keyword", "right"]
 
 
@@ -392,7 +387,7 @@ def coded_segments(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
     and cache; any other list of codes in this process)."""
     texts = list(segments["text"])
     if list(codes) == list(default_codes()):
-        found = engine.map_documents(segment_hits, texts, stage="framing codes", serial_below=SERIAL_BELOW_CHARS)
+        found = engine.map_documents(segment_hits, texts, stage="framing codes")
     else:
         found = [[(h.kind, h.code, h.start, h.end, h.term) for h in code_hits(text, codes)] for text in texts]
     rows = []

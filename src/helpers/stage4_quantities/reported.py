@@ -786,11 +786,7 @@ def document_scopes(segments: pd.DataFrame) -> dict[str, str]:
 
 # ---------------------------------------------------------------- the table
 
-# Figures are found at about 450,000 characters a second in one process; a pool costs each worker its start and a
-# part-of-speech tagger (measured at 1,000 bench documents, 2.1M characters: serial 5.1 CPU s, pool 9.5 CPU s and
-# on a busy two-core machine, and slower in wall time too), so below this many characters of uncached work it runs here.
 MAX_CHARTED_RATES = 40  # one row per rate: beyond this the rates chart stops being readable; every rate is in metrics.csv
-SERIAL_BELOW_CHARS = 3_000_000
 
 COLUMNS = [
     "doc_id",
@@ -871,7 +867,7 @@ def metrics_table(segments: pd.DataFrame, gloss: dict[str, str] | None = None) -
     category, the first row it restates, and its sentence."""
     scopes = document_scopes(segments)
     work = [(seg.segment_id, seg.text, seg.street, scopes.get(seg.doc_id, schema.IN_AREA)) for seg in segments.itertuples()]
-    found = engine.map_documents(segment_figures, work, stage="reported figures", star=True, serial_below=SERIAL_BELOW_CHARS)
+    found = engine.map_documents(segment_figures, work, stage="reported figures", star=True)
     rows = []
     for seg, figures in zip(segments.itertuples(), found):
         for fig in figures:
