@@ -43,8 +43,9 @@ def seeds_dir() -> Path:
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def run_pipeline(corpus: Path, out: Path) -> subprocess.CompletedProcess:
-    """Execute every notebook in order into out/ (tables, figures, HTML) with the runner; it stops at the first failure."""
+def run_pipeline(corpus: Path, out: Path, notebooks: list[Path] = NOTEBOOKS) -> subprocess.CompletedProcess:
+    """Execute the notebooks (all by default) in order into out/ (tables, figures, HTML) with the runner; it stops at
+    the first failure."""
     env = {
         **os.environ,
         "CORPUS": str(corpus),
@@ -53,7 +54,7 @@ def run_pipeline(corpus: Path, out: Path) -> subprocess.CompletedProcess:
         "PYTHONHASHSEED": "0",
         "MPLBACKEND": "Agg",
     }
-    command = [sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *map(str, NOTEBOOKS)]
+    command = [sys.executable, "-m", "helpers.run_notebooks", str(out / "build" / "notebooks"), *map(str, notebooks)]
     return subprocess.run(command, env=env, capture_output=True, text=True, cwd=paths.ROOT)
 
 

@@ -5,6 +5,7 @@ may reach HTML live)."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,21 @@ def test_two_builds_are_byte_identical(seeds_build, tmp_path):
     assert second.returncode == 0, failure(second)
     for folder in ("build/tables", "figures"):
         assert digests(first / folder) == digests(tmp_path / folder), folder
+
+
+def test_each_notebook_alone_in_a_new_kernel_writes_the_same_bytes(seeds_build, tmp_path):
+    """The runner runs every notebook in one kernel (a fresh namespace each); run alone, as in JupyterLab, each must
+    write the same tables and figures, so no notebook depends on a module state another one left behind."""
+    shared, proc = seeds_build
+    assert proc.returncode == 0, failure(proc)
+    for folder in ("build", "figures"):
+        shutil.copytree(shared / folder, tmp_path / folder, ignore=shutil.ignore_patterns("report.html"))
+    for notebook in NOTEBOOKS[1:]:
+        alone = run_pipeline(paths.ROOT / "seeds", tmp_path, [notebook])
+        assert alone.returncode == 0, failure(alone)
+    for folder in ("build/tables", "figures"):
+        assert digests(shared / folder) == digests(tmp_path / folder), folder
+    assert (tmp_path / "build" / "report.html").read_bytes() == (shared / "build" / "report.html").read_bytes()
 
 
 PAYLOADS = [

@@ -1,9 +1,10 @@
-"""The run-time side of the pipeline: warm kernels, the engine sharing work with its own process, Parquet copies of
+"""The run-time side of the pipeline: one kernel with a fresh namespace per notebook, the engine sharing work with its own process, Parquet copies of
 large tables, and the report's cheap reads of the build (row counts, CC-CEDICT index, font subset)."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import pandas as pd
@@ -20,42 +21,25 @@ from conftest import SEEDS
 NOTEBOOK_01 = paths.ROOT / "notebooks" / "01_load_and_clean.ipynb"
 
 
-def test_warm_up_imports_what_the_notebook_imports():
-    nb = nbformat.read(NOTEBOOK_01, as_version=4)
-    modules = run_notebooks.imported_modules(nb)
-    # the first cell of notebook 01: `import pandas as pd`, `from helpers.base import ... schema` and
-    # `from helpers.stage1_load.places import gazetteer` (a function: the warm-up skips what is not a module)
-    assert "pandas" in modules and "helpers.base" in modules and "helpers.base.schema" in modules
-    assert "helpers.stage1_load.places" in modules and "helpers.stage1_load.places.gazetteer" in modules
-    assert len(modules) == len(set(modules))
+def notebook_file(folder, name: str, *sources: str):
+    """A notebook of these code cells in folder."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
 
 
-def test_warm_up_skips_magics_and_relative_imports():
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell("%matplotlib inline\nimport os"),  # not Python: skipped whole
-            nbformat.v4.new_markdown_cell("import sys"),
-            nbformat.v4.new_code_cell("def f():\n    import json\nfrom . import x\nfrom a.b import *"),
-        ]
-    )
-    assert sorted(run_notebooks.imported_modules(nb)) == ["a.b", "json"]
-
-
-def test_warm_imports_all_below_the_corpus_size_and_light_ones_above(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas as pd\nfrom helpers.base import engine\nimport matplotlib.pyplot")])
-    everything = ["pandas", "helpers.base", "helpers.base.engine", "matplotlib.pyplot"]
-    assert run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES - 1) == everything
-    light = run_notebooks.warm_modules(nb, run_notebooks.WARM_IMPORTS_BELOW_BYTES)
-    assert light == ["pandas", "matplotlib.pyplot"], "a large corpus: no project module (jieba's dictionaries) before its notebook runs"
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "a.txt").write_bytes(b"x" * 10)
-    (tmp_path / "sub" / "b.txt").write_bytes(b"y" * 5)
-    assert run_notebooks.corpus_bytes(tmp_path) == 15
-    assert run_notebooks.corpus_bytes(tmp_path / "missing") == 0
-
-
-def test_seed_corpus_gets_warm_kernels():
-    assert run_notebooks.corpus_bytes(paths.ROOT / "seeds") < run_notebooks.WARM_IMPORTS_BELOW_BYTES
+@pytest.mark.slow
+def test_each_notebook_starts_with_a_fresh_namespace_in_the_shared_kernel(tmp_path, capsys):
+    first = notebook_file(tmp_path, "01_define.ipynb", "import os\nstreet = '龙城'", "pid = os.getpid()")
+    second = notebook_file(tmp_path, "02_use.ipynb", "import os\nprint(os.getpid(), 'street' in dir(), 'os' in dir())", "print(street)")
+    assert run_notebooks.main([str(tmp_path / "html"), str(first), str(second)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("notebook 02 failed: NameError: name 'street' is not defined (cell 1 `print(street)`)"), err
+    page = (tmp_path / "html" / "02_use.html").read_text(encoding="utf-8")
+    assert "False True" in page, "the first cell saw no variable of notebook 01, only its own import"
+    assert re.search(r'prompt">In\s\[1\]', page), "the execution count starts again at 1"
 
 
 def test_parquet_copy_only_for_large_tables(monkeypatch):

@@ -1,18 +1,19 @@
-"""Execute notebooks in order (a fresh kernel each), export each to HTML, print the time taken.
+"""Execute notebooks in order in one kernel (a fresh namespace each), export each to HTML, print the time taken.
 
 `make report` uses this instead of one `jupyter nbconvert` process per notebook, which would pay the start-up of
-Jupyter five times. While one notebook runs, the next one's kernel is started and imports the modules that notebook
-imports (a warm kernel: same results, since helpers read nothing from build/ at import; no variable is defined), and
-the previous notebook's HTML is written: start-up and export overlap the work instead of adding to it. There is no
-per-cell time limit: a large corpus may need long cells. Progress bars the notebooks write to stderr are echoed to
-this terminal; every cell that takes a while is timed. A failing cell stops the run with one line naming the
-notebook, the cell and the exception (the full traceback is in the notebook's HTML).
+Jupyter, and each notebook's imports (pandas, matplotlib, jieba's and pypinyin's dictionaries: 3-5 s), five times.
+Before each notebook the kernel's namespace, history and output cache are reset and its freed memory handed back to
+the system, so a notebook sees none of the variables of the one before, exactly as in a new kernel; only imported
+modules (and the dictionaries they have loaded) stay. The tests run each notebook alone in a new kernel too and check
+that it writes the same bytes. The previous notebook's HTML is written while the next runs. There is no per-cell time
+limit: a large corpus may need long cells. Progress bars the notebooks write to stderr are echoed to this terminal;
+every cell that takes a while is timed. A failing cell stops the run with one line naming the notebook, the cell and
+the exception (the full traceback is in the notebook's HTML).
 Usage: python -m helpers.run_notebooks OUT_DIR NOTEBOOK...
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import os
 import re
@@ -37,13 +38,6 @@ from helpers.stage1_load.inputs import CorpusUnusable, check_corpus  # noqa: E40
 
 SLOW_CELL_SECONDS = 2.0  # cells at least this slow are listed under their notebook's time
 KERNEL_STARTUP_SECONDS = 300  # a kernel starting on a loaded machine may take long; a dead one still fails
-# A warm kernel starts and imports its notebook's modules while the previous notebook runs: it saves ~3 s per notebook,
-# which is most of a warm run on a small corpus (the seeds: 70 KB), but holds ~250-420 MB (jieba's dictionaries,
-# pypinyin, scipy) beside the running notebook's peak. On a corpus above this size memory matters more: the next kernel
-# still starts early, but imports only the libraries that cost time and little memory (~1.5 s and ~90 MB: pandas,
-# numpy, matplotlib), and the project's modules (and their dictionaries) when its notebook runs.
-WARM_IMPORTS_BELOW_BYTES = 1_000_000
-LIGHT_PACKAGES = frozenset({"numpy", "pandas", "matplotlib", "IPython"})
 
 
 class StageFailed(Exception):
@@ -118,68 +112,45 @@ def preflight(corpus: Path) -> str:
     return ""
 
 
-# ---------------------------------------------------------------- warm kernels
-def imported_modules(nb) -> list[str]:
-    """The absolute modules a notebook's code cells import (`import a.b` → a.b; `from a import b` → a and a.b, which
-    may be a name rather than a module: the warm-up skips what does not import). Cells with IPython magics are
-    skipped (not Python)."""
-    names: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]
-    return list(dict.fromkeys(names))
+# ---------------------------------------------------------------- the kernel
+async def start_kernel(folder: Path, socket_dir: Path) -> AsyncKernelManager:
+    """A new kernel working in the notebooks' folder (as nbconvert runs it). Local IPC sockets: no TCP port, no
+    unencrypted-TCP warning."""
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(socket_dir / "kernel"))
+    await km.start_kernel(cwd=str(folder))
+    return km
 
 
-WARM_UP = """
-def _warm_up(names):
-    import importlib
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # a name that is not a module, or a broken import the notebook's own cell will report
-            pass
-_warm_up({names!r})
-del _warm_up
+# Run silently between notebooks: IPython's reset of a new session (namespace, history, output cache; the execution
+# count starts at 1 again), then the freed memory back to the system (glibc keeps freed heap pages otherwise).
+FRESH_NAMESPACE = """
+def _fresh_namespace():
+    import ctypes, ctypes.util, gc
+    get_ipython().reset(new_session=True)
+    gc.collect()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):  # not glibc
+        pass
+_fresh_namespace()
 """
 
 
-def corpus_bytes(folder: Path) -> int:
-    """Bytes of the files in the corpus folder (0 if it does not exist)."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-
-
-def warm_modules(nb, corpus_size: int) -> list[str]:
-    """What the notebook's kernel imports before it runs: all its imports on a small corpus, the light libraries
-    among them on a large one."""
-    names = imported_modules(nb)
-    return names if corpus_size < WARM_IMPORTS_BELOW_BYTES else [n for n in names if n.split(".")[0] in LIGHT_PACKAGES]
-
-
-async def start_kernel(notebook: Path, modules: list[str], socket_dir: Path) -> AsyncKernelManager:
-    """A fresh kernel in the notebook's folder (as nbconvert runs it) that has imported `modules`; no variable of the
-    notebook exists in it yet. Local IPC sockets: no TCP port, no unencrypted-TCP warning."""
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(socket_dir / notebook.stem))
-    await km.start_kernel(cwd=str(notebook.parent))
+async def fresh_namespace(km: AsyncKernelManager) -> None:
+    """Reset the kernel as if it were new, but for the modules it has imported."""
     kc = km.client()
     kc.start_channels()
     try:
         await kc.wait_for_ready(timeout=KERNEL_STARTUP_SECONDS)
-        if modules:
-            msg_id = kc.execute(WARM_UP.format(names=modules), silent=True, store_history=False)
-            while (await kc.get_shell_msg(timeout=None))["parent_header"].get("msg_id") != msg_id:
-                pass
+        msg_id = kc.execute(FRESH_NAMESPACE, silent=True, store_history=False)
+        while True:
+            reply = await kc.get_shell_msg(timeout=None)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"the kernel could not be reset: {reply['content'].get('evalue', '')}")
     finally:
         kc.stop_channels()
-    return km
 
 
 async def stop_kernel(km: AsyncKernelManager | None) -> None:
@@ -226,42 +197,36 @@ def report_times(notebook: Path, seconds: float, cells: list[tuple[int, str, flo
 
 
 async def run_all(notebooks: list[Path], html_dir: Path) -> None:
-    """Run the notebooks in order, each in its own fresh kernel, the next kernel warming up meanwhile; write each
-    one's HTML while the next runs. Raises StageFailed at the first failure (after writing that notebook's HTML)."""
-    books = [nbformat.read(path, as_version=4) for path in notebooks]
-    size = corpus_bytes(paths.CORPUS)
-    loop, exporter = asyncio.get_running_loop(), HTMLExporter()
+    """Run the notebooks in order in one kernel, each in a fresh namespace; write each one's HTML while the next runs.
+    Raises StageFailed at the first failure (after writing that notebook's HTML)."""
     exports: list[asyncio.Future] = []
-    stopping: list[asyncio.Future] = []
     writer = ThreadPoolExecutor(max_workers=1)  # one export at a time, beside the next notebook's run
-    small = size < WARM_IMPORTS_BELOW_BYTES
-
-    def launch(j: int, sockets: Path) -> asyncio.Future:
-        return asyncio.ensure_future(start_kernel(notebooks[j], warm_modules(books[j], size), sockets))
-
+    km = None
     with tempfile.TemporaryDirectory(prefix="kernels-") as sockets:
-        upcoming = launch(0, Path(sockets)) if notebooks else None
+        starting = asyncio.ensure_future(start_kernel(notebooks[0].parent, Path(sockets))) if notebooks else None
+        books = [nbformat.read(path, as_version=4) for path in notebooks]  # while the kernel starts
+        loop, exporter = asyncio.get_running_loop(), HTMLExporter()
         try:
-            for i, (path, nb) in enumerate(zip(notebooks, books)):
+            for path, nb in zip(notebooks, books):
                 start = time.perf_counter()
-                km = await (upcoming or launch(i, Path(sockets)))
-                upcoming = launch(i + 1, Path(sockets)) if i + 1 < len(notebooks) else None
                 try:
+                    if starting is not None:
+                        km, starting = await starting, None
+                    elif path.parent != notebooks[0].parent or not await km.is_alive():  # another working folder
+                        await stop_kernel(km)
+                        km = await start_kernel(path.parent, Path(sockets))
+                    else:
+                        await fresh_namespace(km)
                     cells = await execute(nb, path, km, html_dir / f"{path.stem}.html")
                 except StageFailed:
                     await asyncio.gather(*exports)  # the exporter is not shared between threads
                     write_html(nb, path, html_dir, exporter)
                     raise
-                finally:
-                    stopping.append(asyncio.ensure_future(stop_kernel(km)))  # a small corpus: the next need not wait
-                if not small:
-                    await stopping[-1]  # a large corpus: the next notebook runs once this one's memory is back
                 report_times(path, time.perf_counter() - start, cells)
                 exports.append(loop.run_in_executor(writer, write_html, nb, path, html_dir, exporter))
         finally:
-            if upcoming is not None:
-                await stop_kernel(await upcoming)
-            await asyncio.gather(*stopping, *exports)
+            await stop_kernel(await starting if starting is not None else km)
+            await asyncio.gather(*exports)
             writer.shutdown()
 
 

@@ -18,6 +18,7 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
+import multiprocessing
 import os
 import pickle
 import sqlite3
@@ -25,7 +26,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -43,16 +44,22 @@ with warnings.catch_warnings():  # without ipywidgets tqdm.auto warns once and f
 
 ENGINES = ("serial", "local", "dask")
 DEFAULT_CACHE = "documents.sqlite"
-# Below this many characters of uncached work a pool costs more than it saves, so the work runs in this process: each
-# worker must start, import pandas and load the stage's dictionaries (~2 s of CPU, ~300 MB). Measured at 1,000 bench
-# documents (about 2M characters) on two cores: tokens and names serial 4.8 CPU s and 4.8 s wall, pool 7.5 CPU s and
-# 4.3 s (quiet machine); coding serial 5.0, pool 8.0 CPU s; reported figures serial 5.1, pool 9.5 CPU s (busy machine,
-# the pool slower in wall time too). A stage that is faster per character passes a larger serial_below (cleaning).
-SERIAL_BELOW_CHARS = 3_000_000
+# The local pool forks this process where the platform allows it (Linux): a forked worker starts in milliseconds with
+# pandas, jieba and whatever dictionaries this process has loaded already in memory it shares (copy-on-write), so even a
+# stage of a few seconds gains from a second core. Before forking, this process computes one item itself: the stage's
+# lazily loaded resources are then in memory once, for the workers too. Elsewhere (macOS, Windows: no safe fork) loky
+# workers start fresh: each imports pandas and loads the stage's dictionaries (~2 s of CPU, ~300 MB), so a pool is
+# worth it only on a large stage.
+FORK = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+# Below this many characters of uncached work the stage runs in this process. Measured at 1,000 bench documents (about
+# 2M characters) on two cores with fresh (loky) workers: tokens and names serial 4.8 CPU s and 4.8 s wall, pool 7.5 CPU s
+# and 4.3 s; coding serial 5.0, pool 8.0 CPU s; reported figures serial 5.1, pool 9.5 CPU s (slower in wall time too).
+# With forked workers the fixed cost is a fork and one pickled chunk each way.
+SERIAL_BELOW_CHARS = 200_000 if FORK else 3_000_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
-# Pool workers exit when their stage ends: each holds ~250-320 MB (pandas, jieba and that stage's dictionaries) that
-# would otherwise sit beside the notebook's own later peak (charts, reports), and the next stage needs other
-# resources anyway. Starting a worker costs ~2 s of CPU, small beside a stage that is worth a pool (SERIAL_BELOW_CHARS).
+# Pool workers exit when their stage ends: a fresh worker holds ~250-320 MB (pandas, jieba and that stage's
+# dictionaries), a forked one what it has written to since the fork; either would otherwise sit beside the notebook's
+# own later peak (charts, reports).
 
 
 def engine_name(engine: str | None = None) -> str:
@@ -279,9 +286,9 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
     """For each batch of items, [func(item) for item in batch], yielded batch by batch in order, with one pool for the
     whole stage.
 
-    local: n_workers() - 1 loky workers take chunks from the front of the queue while this process works through the
-    current batch's chunks from the back (a worker holds ~250 MB, pandas, jieba and its dictionaries, that this process
-    mostly holds already, so the pool's share of the peak drops by one worker and the results are the same). dask:
+    local: this process computes one item, then n_workers() - 1 workers (see local_pool) take chunks from the front of
+    the queue while this process works through the current batch's chunks from the back (a worker would hold what this
+    process holds already, so the pool's share of the peak drops by one worker and the results are the same). dask:
     chunks as tasks on the cluster (the same functions, pickled by reference: workers need this package installed).
     Workers keep up to two chunks each queued, also from the next batches, so they keep working while the caller
     handles a batch; no more than that is held ahead of the caller. The local workers exit when the stage ends (see
@@ -309,8 +316,7 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
 
     else:
         workers = n_workers()
-        executor = get_reusable_executor(max_workers=workers - 1) if workers > 1 else None
-        slots, here = 2 * (workers - 1), True
+        executor, slots, here = None, 2 * (workers - 1), True
 
         def submit(chunk: list):
             return executor.submit(_run_chunk, func, chunk, star)
@@ -325,7 +331,10 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
     ends: list[int] = []  # chunks[ends[b - 1]:ends[b]] are batch b's
     for batch in batches:
         share = sum(map(_size, batch)) / total
-        chunks += _chunks(batch, max(2 * workers, round(workers * CHUNKS_PER_WORKER * share))) if batch else []
+        part = _chunks(batch, max(2 * workers, round(workers * CHUNKS_PER_WORKER * share))) if batch else []
+        if here and not chunks and part and len(part[-1]) > 1:
+            part[-1:] = [part[-1][:-1], part[-1][-1:]]  # this process's first task: one item, then the pool starts
+        chunks += part
         ends.append(len(chunks))
     done: dict[int, list] = {}
     in_flight: dict = {}
@@ -343,6 +352,8 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
             front = max(front, start)  # chunks before start were all taken, by this process or the workers
             back = end  # chunks[back:end] are taken by this process
             while any(i not in done for i in range(start, end)):
+                if here and executor is None and workers > 1 and done:
+                    executor = local_pool(workers - 1)  # after this process's first item: see FORK
                 while (executor or not here) and len(in_flight) < slots and front < len(chunks):
                     if start <= front < end and front >= back:  # the rest of this batch is this process's
                         front = end
@@ -360,6 +371,13 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
     finally:
         if executor:
             executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
+
+
+def local_pool(n: int):
+    """n worker processes: forked from this one where that is safe (see FORK), else fresh loky workers."""
+    if FORK:
+        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
+    return get_reusable_executor(max_workers=n)
 
 
 _DASK_CLIENT = None

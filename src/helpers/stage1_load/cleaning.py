@@ -495,10 +495,6 @@ def strip_markup(text: str) -> list[Edit]:
     return regex_edits(MARKUP, text, lambda m: "", "markup")
 
 
-# Cleaning runs at about 700,000 characters a second in one process: a pool (workers to start, texts to send) pays
-# for itself only above about 4 million characters of uncached work.
-SERIAL_BELOW_CHARS = 4_000_000
-
 STEPS: list[tuple[str, Callable[[str], list[Edit]]]] = [
     (schema.STEP_WEB_PAGE, extract_web_page),
     (schema.STEP_LINE_ENDS, normalise_line_ends),
@@ -609,7 +605,7 @@ def clean_in_batches(texts: dict[str, str]) -> Iterator[dict[str, tuple[str, lis
     ids = sorted(texts)
     done = 0
     batches = engine.map_batches(
-        clean_text, [(doc_id, texts[doc_id]) for doc_id in ids], stage="cleaning", star=True, serial_below=SERIAL_BELOW_CHARS, batch_chars=BATCH_CHARS
+        clean_text, [(doc_id, texts[doc_id]) for doc_id in ids], stage="cleaning", star=True, batch_chars=BATCH_CHARS
     )
     for results in batches:
         yield dict(zip(ids[done : done + len(results)], results))
