@@ -235,7 +235,7 @@ def test_one_pool_serves_every_batch_and_exits_with_the_stage(tmp_path, monkeypa
     monkeypatch.syspath_prepend(str(tmp_path))  # before the pool starts: its workers import the module too
     module = importlib.import_module("pid_stage")
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
-    monkeypatch.setenv("ENGINE_WORKERS", "2")  # one loky worker and this process
+    monkeypatch.setenv("ENGINE_WORKERS", "2")  # one worker and this process
     texts = [f"{i}号临时党支部" * 50 for i in range(64)]
     stream = engine.map_batches(module.with_pid, texts, stage="pids", engine="local", cache=False, serial_below=0, batch_chars=4_000)
     batches = list(stream)
@@ -348,3 +348,29 @@ def test_local_dask_cluster_without_a_scheduler(seed_documents, monkeypatch):
         engine._DASK_CLIENT.close()
         engine._DASK_CLIENT.cluster.close()
     assert result == [cleaning.clean_text(*d) for d in seed_documents[:2]]
+
+
+LOADED = """
+import os
+STATE = {"dictionary": None}
+
+def lookup(text):
+    return os.getpid(), STATE["dictionary"], text.upper()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not engine.FORK, reason="fork is used only where it is safe (Linux)")
+def test_forked_workers_share_what_this_process_has_loaded(tmp_path, monkeypatch):
+    (tmp_path / "loaded_stage.py").write_text(LOADED, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("loaded_stage")
+    module.STATE["dictionary"] = "loaded in this process"  # what a fresh worker could not know
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setenv("ENGINE_WORKERS", "2")
+    texts = [f"text {i} " * 40 for i in range(40)]
+    results = engine.map_documents(module.lookup, texts, stage="fork", engine="local", cache=False, serial_below=0)
+    assert [text for _, _, text in results] == [t.upper() for t in texts]
+    assert {pid for pid, _, _ in results} - {os.getpid()}, "a worker did part of the work"
+    assert {state for _, state, _ in results} == {"loaded in this process"}
+    sys.modules.pop("loaded_stage", None)

@@ -104,7 +104,7 @@ def test_font_subset_is_reused_for_the_same_characters(monkeypatch):
 def test_pool_with_the_calling_process_equals_serial(monkeypatch):
     monkeypatch.setattr(engine, "SERIAL_BELOW_CHARS", 0)  # the pool, even for the seeds
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
-    monkeypatch.setenv("ENGINE_WORKERS", "2")  # one loky worker and this process
+    monkeypatch.setenv("ENGINE_WORKERS", "2")  # one worker and this process
     texts = [p.strip() for doc in corpus.load_corpus(SEEDS).documents for p in doc.text.split("\n\n") if p.strip()][:60]
     pooled = engine.map_documents(counting.segment_text, texts, stage="runner test", engine="local", cache=False)
     assert pooled == [counting.segment_text(t) for t in texts]

@@ -76,7 +76,9 @@ def make_corpus(folder: Path, n_docs: int, seeds: list[list[str]], seed: int = 1
 
 
 class TreeMemory:
-    """Peak resident memory of this process's children and their descendants, sampled every 0.2 s."""
+    """Peak memory of this process's children and their descendants, sampled every 0.2 s: the sum of their
+    proportional set sizes (PSS, where the platform has it), since the engine's forked workers share most of their
+    pages with the kernel and a sum of resident sizes would count those pages once per process."""
 
     def __init__(self) -> None:
         self.me, self.peak, self._stop = psutil.Process(), 0, threading.Event()
@@ -87,7 +89,7 @@ class TreeMemory:
             total = 0
             for child in self.me.children(recursive=True):
                 try:
-                    total += child.memory_info().rss
+                    total += getattr(child.memory_full_info(), "pss", 0) or child.memory_info().rss
                 except psutil.Error:  # a process that ended between listing and reading
                     continue
             self.peak = max(self.peak, total)

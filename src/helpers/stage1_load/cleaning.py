@@ -604,9 +604,7 @@ def clean_in_batches(texts: dict[str, str]) -> Iterator[dict[str, tuple[str, lis
     text, log rows), through the engine (pool, cache and progress bar for the whole corpus)."""
     ids = sorted(texts)
     done = 0
-    batches = engine.map_batches(
-        clean_text, [(doc_id, texts[doc_id]) for doc_id in ids], stage="cleaning", star=True, batch_chars=BATCH_CHARS
-    )
+    batches = engine.map_batches(clean_text, [(doc_id, texts[doc_id]) for doc_id in ids], stage="cleaning", star=True, batch_chars=BATCH_CHARS)
     for results in batches:
         yield dict(zip(ids[done : done + len(results)], results))
         done += len(results)
