@@ -292,7 +292,8 @@ NOTEBOOK = {
 
 
 @pytest.mark.slow
-def test_runner_reports_a_failing_stage_in_one_line(tmp_path, capsys):
+def test_runner_reports_a_failing_stage_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(paths, "REPORT_HTML", tmp_path / "report.html")  # the runner removes the last report first
     notebook = tmp_path / "07_broken.ipynb"
     notebook.write_text(json.dumps(NOTEBOOK), encoding="utf-8")
     assert run_notebooks.main([str(tmp_path / "html"), str(notebook)]) == 1
@@ -314,6 +315,7 @@ def test_runner_times_slow_cells_and_has_no_cell_timeout(tmp_path, capsys, monke
         original(self, nb, **kwargs)
 
     monkeypatch.setattr(run_notebooks.EchoingClient, "__init__", spy)
+    monkeypatch.setattr(paths, "REPORT_HTML", tmp_path / "report.html")  # not the project's own report
     notebook = tmp_path / "08_slow.ipynb"
     notebook.write_text(json.dumps({**NOTEBOOK, "cells": NOTEBOOK["cells"][:1]}), encoding="utf-8")
     assert run_notebooks.main([str(tmp_path / "html"), str(notebook)]) == 0

@@ -31,14 +31,15 @@ def notebook_file(folder, name: str, *sources: str):
 
 
 @pytest.mark.slow
-def test_each_notebook_starts_with_a_fresh_namespace_in_the_shared_kernel(tmp_path, capsys):
-    first = notebook_file(tmp_path, "01_define.ipynb", "import os\nstreet = '龙城'", "pid = os.getpid()")
-    second = notebook_file(tmp_path, "02_use.ipynb", "import os\nprint(os.getpid(), 'street' in dir(), 'os' in dir())", "print(street)")
+def test_each_notebook_starts_with_a_fresh_namespace_in_the_shared_kernel(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(paths, "REPORT_HTML", tmp_path / "report.html")  # the runner removes the last report first
+    first = notebook_file(tmp_path, "01_define.ipynb", "import os\nstreet = '龙城'", "os.chdir(os.path.expanduser('~'))")
+    second = notebook_file(tmp_path, "02_use.ipynb", "import os\nprint(os.getcwd() == %r, 'street' in dir(), 'os' in dir())" % str(tmp_path), "print(street)")
     assert run_notebooks.main([str(tmp_path / "html"), str(first), str(second)]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("notebook 02 failed: NameError: name 'street' is not defined (cell 1 `print(street)`)"), err
     page = (tmp_path / "html" / "02_use.html").read_text(encoding="utf-8")
-    assert "False True" in page, "the first cell saw no variable of notebook 01, only its own import"
+    assert "True False True" in page, "in the notebooks' folder again, no variable of notebook 01, only its own import"
     assert re.search(r'prompt">In\s\[1\]', page), "the execution count starts again at 1"
 
 

@@ -122,27 +122,31 @@ async def start_kernel(folder: Path, socket_dir: Path) -> AsyncKernelManager:
 
 
 # Run silently between notebooks: IPython's reset of a new session (namespace, history, output cache; the execution
-# count starts at 1 again), then the freed memory back to the system (glibc keeps freed heap pages otherwise).
+# count starts at 1 again), the working folder back to the notebooks' own, open figures closed, then the freed memory
+# back to the system (glibc keeps freed heap pages otherwise).
 FRESH_NAMESPACE = """
-def _fresh_namespace():
-    import ctypes, ctypes.util, gc
+def _fresh_namespace(folder):
+    import ctypes, ctypes.util, gc, os, sys
     get_ipython().reset(new_session=True)
+    os.chdir(folder)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
     gc.collect()
     try:
         ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
     except (OSError, AttributeError, TypeError):  # not glibc
         pass
-_fresh_namespace()
+_fresh_namespace({folder!r})
 """
 
 
-async def fresh_namespace(km: AsyncKernelManager) -> None:
-    """Reset the kernel as if it were new, but for the modules it has imported."""
+async def fresh_namespace(km: AsyncKernelManager, folder: Path) -> None:
+    """Reset the kernel as if it were new (working in folder), but for the modules it has imported."""
     kc = km.client()
     kc.start_channels()
     try:
         await kc.wait_for_ready(timeout=KERNEL_STARTUP_SECONDS)
-        msg_id = kc.execute(FRESH_NAMESPACE, silent=True, store_history=False)
+        msg_id = kc.execute(FRESH_NAMESPACE.format(folder=str(folder)), silent=True, store_history=False)
         while True:
             reply = await kc.get_shell_msg(timeout=None)
             if reply["parent_header"].get("msg_id") == msg_id:
@@ -216,7 +220,7 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
                         await stop_kernel(km)
                         km = await start_kernel(path.parent, Path(sockets))
                     else:
-                        await fresh_namespace(km)
+                        await fresh_namespace(km, path.parent)
                     cells = await execute(nb, path, km, html_dir / f"{path.stem}.html")
                 except StageFailed:
                     await asyncio.gather(*exports)  # the exporter is not shared between threads
