@@ -35,7 +35,9 @@ def test_each_notebook_starts_with_a_fresh_namespace_in_the_shared_kernel(tmp_pa
     monkeypatch.setattr(paths, "REPORT_HTML", tmp_path / "report.html")  # the runner removes the last report first
     first = notebook_file(tmp_path, "01_define.ipynb", "import os\nstreet = '龙城'", "os.chdir(os.path.expanduser('~'))")
     second = notebook_file(tmp_path, "02_use.ipynb", "import os\nprint(os.getcwd() == %r, 'street' in dir(), 'os' in dir())" % str(tmp_path), "print(street)")
-    assert run_notebooks.main([str(tmp_path / "html"), str(first), str(second)]) == 1
+    monkeypatch.chdir(tmp_path.parent)  # relative paths, as `make report` passes them
+    relative = [str(path.relative_to(tmp_path.parent)) for path in (first, second)]
+    assert run_notebooks.main([str(tmp_path / "html"), *relative]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("notebook 02 failed: NameError: name 'street' is not defined (cell 1 `print(street)`)"), err
     page = (tmp_path / "html" / "02_use.html").read_text(encoding="utf-8")

@@ -146,13 +146,13 @@ async def fresh_namespace(km: AsyncKernelManager, folder: Path) -> None:
     kc.start_channels()
     try:
         await kc.wait_for_ready(timeout=KERNEL_STARTUP_SECONDS)
-        msg_id = kc.execute(FRESH_NAMESPACE.format(folder=str(folder)), silent=True, store_history=False)
+        msg_id = kc.execute(FRESH_NAMESPACE.format(folder=str(folder.resolve())), silent=True, store_history=False)
         while True:
             reply = await kc.get_shell_msg(timeout=None)
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"the kernel could not be reset: {reply['content'].get('evalue', '')}")
+            raise StageFailed(f"the kernel could not be reset for the next notebook: {reply['content'].get('evalue', '')}")
     finally:
         kc.stop_channels()
 
