@@ -216,7 +216,7 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
                 try:
                     if starting is not None:
                         km, starting = await starting, None
-                    elif path.parent != notebooks[0].parent or not await km.is_alive():  # another working folder
+                    elif not await km.is_alive():  # died after its notebook ended: a new one
                         await stop_kernel(km)
                         km = await start_kernel(path.parent, Path(sockets))
                     else:

@@ -54,7 +54,9 @@ FORK = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_st
 # Below this many characters of uncached work the stage runs in this process. Measured at 1,000 bench documents (about
 # 2M characters) on two cores with fresh (loky) workers: tokens and names serial 4.8 CPU s and 4.8 s wall, pool 7.5 CPU s
 # and 4.3 s; coding serial 5.0, pool 8.0 CPU s; reported figures serial 5.1, pool 9.5 CPU s (slower in wall time too).
-# With forked workers the fixed cost is a fork and one pickled chunk each way.
+# With forked workers the fixed cost is a fork and one pickled chunk each way (milliseconds), so the threshold only
+# keeps tiny corpora (the seeds: 70,000 characters) in one process; 200,000 characters take about a second of
+# jieba here. It was not tuned further.
 SERIAL_BELOW_CHARS = 200_000 if FORK else 3_000_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
 # Pool workers exit when their stage ends: a fresh worker holds ~250-320 MB (pandas, jieba and that stage's
