@@ -7,8 +7,14 @@ import warnings
 import matplotlib.pyplot as plt
 import pytest
 
-from helpers.base import paths
+from helpers.base import engine, paths
 from helpers.stage5_report import charts
+
+
+def drawn(path):
+    """The figure's path once it is drawn (charts draw beside the caller; outputs.finish waits the same way)."""
+    engine.wait_beside()
+    return path
 
 
 def test_cjk_font_is_the_packaged_one():
@@ -35,8 +41,43 @@ def test_word_cloud_is_byte_identical(tmp_path, monkeypatch):
         monkeypatch.setattr(paths, "FIGURES", tmp_path / run)
         monkeypatch.setattr(paths, "CACHE", tmp_path / run / "cache")
         monkeypatch.setattr(paths, "TABLES", tmp_path / run / "tables")
-        outputs.append(charts.word_cloud(frequencies, "cloud").read_bytes())
+        outputs.append(drawn(charts.word_cloud(frequencies, "cloud")).read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].startswith(b"\x89PNG")
+
+
+def test_a_chart_drawn_beside_is_the_chart_drawn_here(tmp_path, monkeypatch):
+    """A figure drawn in a forked child has the bytes of the one drawn in this process, and the call returns before the
+    file exists only when it forks."""
+    import pandas as pd
+
+    table = pd.DataFrame({"战斗堡垒": [1.0, 2.0], "群众": [3.0, 0.0]}, index=["平湖", "布吉"])
+    found = {}
+    for mode in ("serial", "local"):
+        monkeypatch.setenv("ENGINE", mode)
+        monkeypatch.setattr(paths, "FIGURES", tmp_path / mode)
+        monkeypatch.setattr(paths, "CACHE", tmp_path / mode / "cache")
+        path = charts.heatmap(table, "框架", "beside_probe")
+        assert path == tmp_path / mode / "beside_probe.png"
+        if mode == "serial":
+            assert path.exists(), "ENGINE=serial draws in this process, before the call returns"
+        elif engine.runs_beside():
+            assert "figure beside_probe" in engine._BESIDE, "the forked pool draws it"
+        found[mode] = drawn(path).read_bytes()
+    assert found["serial"] == found["local"] and found["local"].startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_a_failed_drawing_beside_is_raised_naming_the_figure(tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setenv("ENGINE", "local")
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    charts.heatmap(pd.DataFrame({"a": [1.0]}), "t", "broken_probe", fmt="{:q}")  # the format fails in the child
+    with pytest.raises(RuntimeError, match=r"figure broken_probe: ValueError: .*format code 'q'"):
+        engine.wait_beside()
+    assert not (tmp_path / "figures" / "broken_probe.png").exists() and not list((tmp_path / "cache").rglob("broken_probe-*"))
 
 
 def test_word_cloud_colours_are_readable_on_white():
@@ -55,13 +96,13 @@ def test_the_figure_cache_redraws_when_its_data_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     monkeypatch.setattr(paths, "TABLES", tmp_path / "tables")
     first = pd.DataFrame({"战斗": [1.0, 2.0], "群众": [3.0, 0.0]}, index=["平湖", "布吉"])
-    path = charts.heatmap(first, "t", "cache_probe")
+    path = drawn(charts.heatmap(first, "t", "cache_probe"))
     before = path.read_bytes()
     (kept,) = (tmp_path / "cache" / "figures").glob("cache_probe-*.png")
     stamp = kept.stat().st_mtime_ns
     path.unlink()  # a new run starts with an empty figures/: the kept drawing is copied back, not redrawn
-    assert charts.heatmap(first, "t", "cache_probe").read_bytes() == before and kept.stat().st_mtime_ns == stamp
-    after = charts.heatmap(first * 3 + 1, "t", "cache_probe").read_bytes()
+    assert drawn(charts.heatmap(first, "t", "cache_probe")).read_bytes() == before and kept.stat().st_mtime_ns == stamp
+    after = drawn(charts.heatmap(first * 3 + 1, "t", "cache_probe")).read_bytes()
     assert after != before, "changed data must redraw the figure"
     assert len(list((tmp_path / "cache" / "figures").glob("cache_probe-*.png"))) == 1, "one kept drawing per figure"
 

@@ -222,3 +222,13 @@ def test_zhu_becomes_zhe_where_simplified_usage_has_zhe():
     assert out == "随着改革深入，我们着力推进，肩上担负着光荣使命；他是著名作家，成绩显著，著有多部著作"
     assert sum(e.note.startswith("著→着") for e in edits) == 3  # each change logged as its own edit
     assert cleaning.apply_edits("随著", cleaning.to_simplified("随著")) == "随着"  # also in a Simplified text
+
+
+def test_a_log_that_does_not_replay_stops_the_document_where_it_is_cleaned(monkeypatch):
+    """clean_checked (what the pool runs) gives clean_text's result, and refuses a clean text its log does not give."""
+    raw = seed_text("002")
+    assert cleaning.clean_checked("002", raw) == cleaning.clean_text("002", raw)
+    real = cleaning.clean_text
+    monkeypatch.setattr(cleaning, "clean_text", lambda doc_id, text: (real(doc_id, text)[0].replace("党建", "党", 1), real(doc_id, text)[1]))
+    with pytest.raises(AssertionError, match="002: the cleaning log does not account for every change"):
+        cleaning.clean_checked("002", raw)

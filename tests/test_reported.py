@@ -89,7 +89,7 @@ def test_time_reference():
 
 import pandas as pd  # noqa: E402
 
-from helpers.base import schema  # noqa: E402
+from helpers.base import engine, schema  # noqa: E402
 from helpers.stage1_load import cleaning, corpus, describe, segmentation  # noqa: E402
 from helpers.stage5_report import charts  # noqa: E402
 
@@ -332,7 +332,9 @@ def test_largest_figures_draws_one_panel_per_unit(tmp_path, monkeypatch, seed_ta
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     panels = reported.largest_panels(reported.charted(seed_table))
     assert len({k.split(" · ")[1] for k in panels}) > 1  # persons, square metres, number …
-    assert charts.largest_figures(panels, "test", "metrics_test").exists()
+    path = charts.largest_figures(panels, "test", "metrics_test")
+    engine.wait_beside()  # drawn beside the caller, as in the notebooks (outputs.finish waits the same way)
+    assert path.exists()
 
 
 def test_subjects_are_glossed_in_english(seed_table):

@@ -197,13 +197,18 @@ COMMON_CHARACTERS = 3500
 
 @lru_cache(maxsize=1)
 def common_characters(top_n: int = COMMON_CHARACTERS) -> frozenset[str]:
-    """The top_n most frequent Simplified characters, weighted by jieba's dictionary word frequencies."""
+    """The top_n most frequent Simplified characters, weighted by jieba's dictionary word frequencies (kept in
+    build/cache: weighing jieba's 350,000 words takes a second and needs the dictionary loaded)."""
+    return frozenset(marshal_cached(f"jieba-{jieba.__version__}-common-{top_n}.marshal", lambda: _ranked_characters(top_n)))
+
+
+def _ranked_characters(top_n: int) -> list[str]:
+    """The top_n characters of jieba's dictionary, most frequent first (ties in character order)."""
     weights: dict[str, int] = {}
     for word, freq in jieba_dictionary().items():
         for char in word:
             weights[char] = weights.get(char, 0) + freq
-    ranked = sorted(weights, key=lambda c: (-weights[c], c))
-    return frozenset(ranked[:top_n])
+    return sorted(weights, key=lambda c: (-weights[c], c))[:top_n]
 
 
 def plausible_char(char: str) -> bool:

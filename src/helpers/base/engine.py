@@ -12,6 +12,7 @@ on this machine).
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import importlib
 import importlib.metadata
@@ -27,6 +28,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -134,10 +136,17 @@ def _helper_modules(roots: Sequence[ModuleType]) -> tuple[list[ModuleType], set[
     return sorted(seen.values(), key=lambda m: m.__name__), third_party
 
 
+@lru_cache(maxsize=1)
+def _package_owners() -> dict[str, list[str]]:
+    """Top-level package -> the distributions providing it (reading every installed distribution's files takes about
+    half a second: once per process, not once per stage)."""
+    return importlib.metadata.packages_distributions()
+
+
 @lru_cache(maxsize=None)
 def _package_versions(tops: frozenset[str]) -> tuple[str, ...]:
     """name==version of the distributions that provide these top-level packages."""
-    owners = importlib.metadata.packages_distributions()
+    owners = _package_owners()
     dists = sorted({d for top in tops for d in owners.get(top, [top])})
     found = []
     for dist in dists:
@@ -514,3 +523,67 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
     """One line per stage on stderr when bars are text (`make report` echoes it to the terminal, a cached stage too)."""
     if os.environ.get("ENGINE_PROGRESS", "").strip().lower() == "text":
         print(f"    {stage}: {n_items:,} items ({n_items - n_computed:,} cached) in {seconds:.1f} s", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- work beside the notebook
+# A chart takes matplotlib 1-5 s of one core (text layout of a few hundred labels, mostly Python), and a notebook draws
+# several while the second core idles. So drawings run in a small pool forked from the kernel at the notebook's first
+# drawing (the workers see the fonts and modules loaded so far; each drawing's data goes to them pickled) while the
+# notebook goes on. One pool per notebook, not one fork per drawing: after each fork the kernel pays a page fault on
+# the first write to every page it shares with a child (measured: ~0.2 s per fork for 700 MB of objects).
+# outputs.finish waits for them all, and stops the pool, before it checks a notebook's figures.
+_BESIDE: dict[str, Any] = {}  # job name -> its future
+_BESIDE_POOL: list[ProcessPoolExecutor] = []  # the pool, once a job has started it
+
+
+def runs_beside() -> bool:
+    """Whether `beside` uses a forked pool: on Linux, with more than one core, unless ENGINE=serial asks for one
+    process."""
+    return FORK and engine_name() != "serial" and n_workers() > 1
+
+
+def _beside_worker() -> None:
+    """A drawing worker's start: the objects it shares with the kernel are left out of its garbage collections (a
+    collection would walk, and so copy, every page of them); what it makes itself is collected as usual."""
+    gc.freeze()
+
+
+def beside(name: str, func: Callable, *args: Any) -> None:
+    """Start func(*args) beside this process (in the forked pool; here, when runs_beside() is False).
+
+    func must be a module-level function whose effect is a file (its return value is dropped); args are pickled. A job
+    of the same name still running is waited for first (a re-run cell)."""
+    if not runs_beside():
+        func(*args)
+        return
+    if name in _BESIDE:
+        _finish_beside(name)
+    if not _BESIDE_POOL:
+        _BESIDE_POOL.append(ProcessPoolExecutor(max_workers=n_workers(), mp_context=multiprocessing.get_context("fork"), initializer=_beside_worker))
+    _BESIDE[name] = _BESIDE_POOL[0].submit(func, *args)
+
+
+def _finish_beside(name: str) -> None:
+    """Wait for one job; raise RuntimeError naming it if it failed or its worker died."""
+    future = _BESIDE.pop(name)
+    try:
+        future.result()
+    except BrokenProcessPool:
+        raise RuntimeError(f"{name}: its worker ended without a result (killed, out of memory?)") from None
+    except Exception as exc:  # noqa: BLE001 - any failure goes back to the notebook in one line
+        raise RuntimeError(f"{name}: {type(exc).__name__}: {exc}") from None
+
+
+def wait_beside() -> None:
+    """Wait for every job started by `beside` and stop the pool; raise naming the jobs that failed (the others are
+    still waited for)."""
+    errors = []
+    while _BESIDE:
+        try:
+            _finish_beside(next(iter(_BESIDE)))
+        except RuntimeError as exc:
+            errors.append(str(exc))
+    while _BESIDE_POOL:
+        _BESIDE_POOL.pop().shutdown(wait=True)  # the workers' memory goes back now, not at the kernel's end
+    if errors:
+        raise RuntimeError(f"{len(errors)} job(s) run beside the notebook failed: " + "; ".join(errors))

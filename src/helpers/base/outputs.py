@@ -1,9 +1,10 @@
 """What each notebook writes, so that every run starts clean and the report reads only this run's outputs.
 
 Notebook 01 calls `start_run()`, which removes the tables, figures and report of an earlier run. Every notebook
-ends with `finish(notebook, figures)`: each table it registers must have been written in this run (empty where the
-corpus has no data), and each figure it registers is recorded in figure_index.csv as drawn or not, with the reason.
-The report embeds a figure only when the index says it was drawn in this run.
+ends with `finish(notebook, figures)`: figures still being drawn beside the notebook (engine.beside) are waited for,
+each table it registers must have been written in this run (empty where the corpus has no data), and each figure it
+registers is recorded in figure_index.csv as drawn or not, with the reason. The report embeds a figure only when the
+index says it was drawn in this run.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.base import paths
+from helpers.base import engine, paths
 from helpers.base.tables import read_table, write_table
 
 FIGURE_INDEX = "figure_index"
@@ -60,7 +61,10 @@ def registered(notebook: str, figure: str) -> bool:
 
 
 def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame:
-    """Check the notebook's tables were written this run and record its figures: a path = drawn, a string = why not."""
+    """Check the notebook's tables were written this run and record its figures: a path = drawn, a string = why not.
+
+    Figures still being drawn beside the notebook (engine.beside) are waited for first; a failed one stops here."""
+    engine.wait_beside()
     missing = [t for t in REGISTRY[notebook][0] if not (paths.TABLES / f"{t}.csv").exists()]
     if missing:
         raise RuntimeError(f"notebook {notebook} did not write its tables {missing}")
@@ -82,6 +86,13 @@ def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame
     index = pd.concat([index, pd.DataFrame(rows, columns=["notebook", "figure", "drawn", "note"])], ignore_index=True)
     write_table(index.sort_values(["notebook", "figure"], kind="stable"), FIGURE_INDEX)
     return index
+
+
+def drawn_figures(names: tuple[str, ...], note: str) -> dict[str, Path | str]:
+    """name -> figures/<name>.png if this run drew it (waiting for drawings still under way), else the note saying why
+    not: for a notebook that draws a figure only when its data allow and does not keep the paths."""
+    engine.wait_beside()
+    return {name: path if (path := paths.FIGURES / f"{name}.png").exists() else note for name in names}
 
 
 def figure_status(index: pd.DataFrame, name: str) -> tuple[bool, str]:

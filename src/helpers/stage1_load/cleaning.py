@@ -526,7 +526,9 @@ def context_example(text: str, edit: Edit, width: int = 8) -> str:
     def show(s: str) -> str:
         if len(s) > EXAMPLE_SPAN:  # the full text is in the log's before/after columns
             s = f"{s[: EXAMPLE_SPAN // 2]}…({len(s) - EXAMPLE_SPAN:,} characters)…{s[-EXAMPLE_SPAN // 2 :]}"
-        return s.replace("\r", "␍").replace("\n", "¶")  # line ends must stay visible in a table cell
+        if "\n" in s or "\r" in s:  # line ends must stay visible in a table cell (most spans have none)
+            s = s.replace("\r", "␍").replace("\n", "¶")
+        return s
 
     return f"…{show(left)}[{show(text[edit.start : edit.end])}]{show(right)}… → …{show(left)}[{show(edit.after)}]{show(right)}…"
 
@@ -599,12 +601,21 @@ KEY_STEPS = (schema.STEP_MOJIBAKE, schema.STEP_PAGE_BREAKS, schema.STEP_DUPLICAT
 KEY_ROWS_SHOWN = 30  # rows of the key steps notebook 01 shows (all of them are in cleaning_log.csv)
 
 
+def clean_checked(doc_id: str, text: str) -> tuple[str, list[dict]]:
+    """clean_text, its accounting checked: replaying the log on the raw text must give the clean text, character for
+    character (done where the document is cleaned, so in the pool, and cached with the result)."""
+    clean, log = clean_text(doc_id, text)
+    if replay(text, log) != clean:
+        raise AssertionError(f"{doc_id}: the cleaning log does not account for every change")
+    return clean, log
+
+
 def clean_in_batches(texts: dict[str, str]) -> Iterator[dict[str, tuple[str, list[dict]]]]:
-    """clean_text over every document, in batches of documents in name order (the log's order): doc_id -> (clean
+    """clean_checked over every document, in batches of documents in name order (the log's order): doc_id -> (clean
     text, log rows), through the engine (pool, cache and progress bar for the whole corpus)."""
     ids = sorted(texts)
     done = 0
-    batches = engine.map_batches(clean_text, [(doc_id, texts[doc_id]) for doc_id in ids], stage="cleaning", star=True, batch_chars=BATCH_CHARS)
+    batches = engine.map_batches(clean_checked, [(doc_id, texts[doc_id]) for doc_id in ids], stage="cleaning", star=True, batch_chars=BATCH_CHARS)
     for results in batches:
         yield dict(zip(ids[done : done + len(results)], results))
         done += len(results)
