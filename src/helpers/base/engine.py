@@ -6,7 +6,8 @@ shows a progress bar naming the stage. `map_batches` gives the same results in c
 results are too large to hold all at once (the cleaning log): one pool and one progress bar serve the whole stage.
 The engine comes from the ENGINE environment variable (`make report ENGINE=dask`): "local" (default: a process pool
 as large as the machine), "serial", or "dask" (DASK_SCHEDULER=host:port for an existing cluster, else a LocalCluster
-on this machine).
+on this machine). `beside(name, func, *args)` runs work whose result is a file (a chart) in a pool forked from the
+kernel while the notebook goes on; `wait_beside()` waits for it.
 """
 
 from __future__ import annotations
@@ -532,6 +533,10 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # notebook goes on. One pool per notebook, not one fork per drawing: after each fork the kernel pays a page fault on
 # the first write to every page it shares with a child (measured: ~0.2 s per fork for 700 MB of objects).
 # outputs.finish waits for them all, and stops the pool, before it checks a notebook's figures.
+# One drawing worker: with the kernel that makes two busy cores. A second worker drew the charts of notebook 02 faster
+# but held its own copy of every page the kernel wrote meanwhile: at 1,000 documents the build's peak rose from 912 to
+# 1,001 MB (the sum of PSS, `make bench`).
+BESIDE_WORKERS = 1
 _BESIDE: dict[str, Any] = {}  # job name -> its future
 _BESIDE_POOL: list[ProcessPoolExecutor] = []  # the pool, once a job has started it
 
@@ -559,7 +564,7 @@ def beside(name: str, func: Callable, *args: Any) -> None:
     if name in _BESIDE:
         _finish_beside(name)
     if not _BESIDE_POOL:
-        _BESIDE_POOL.append(ProcessPoolExecutor(max_workers=n_workers(), mp_context=multiprocessing.get_context("fork"), initializer=_beside_worker))
+        _BESIDE_POOL.append(ProcessPoolExecutor(max_workers=BESIDE_WORKERS, mp_context=multiprocessing.get_context("fork"), initializer=_beside_worker))
     _BESIDE[name] = _BESIDE_POOL[0].submit(func, *args)
 
 

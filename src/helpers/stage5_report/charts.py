@@ -80,7 +80,9 @@ def cached_figure(draw):
     """Skip redrawing figures/<name>.png when its inputs and this module's code are unchanged (warm builds).
 
     A drawn PNG is kept in build/cache/figures under its key; a later run with the same key copies it back into
-    figures/. Each run starts with an empty figures/ (outputs.start_run), so only what this run asks for is there."""
+    figures/. Each run starts with an empty figures/ (outputs.start_run), so only what this run asks for is there.
+    A figure to draw is drawn beside the caller (engine.beside): the call returns its path at once, and the file is
+    there once engine.wait_beside() returns (outputs.finish calls it)."""
     signature = inspect.signature(draw)
 
     @functools.wraps(draw)
