@@ -63,13 +63,13 @@ def test_the_segments_tokens_are_kept_whole_for_the_next_notebook(tmp_path, monk
     segments = pd.DataFrame({"segment_id": ["s1", "s2"], "speaker": ["龙云", ""], "text": ["龙云说，“三剑客”李德强带头攻坚", "群众 满意"]})
     first = counting.tokenize_segments(segments)
     assert "龙云" not in first["s1"] and "攻坚" in first["s1"] and first["s2"] == ["群众", "满意"]
-    (kept,) = tmp_path.glob(f"{counting.SEGMENT_TOKENS}-*.pickle")
+    (kept,) = tmp_path.glob(f"{counting.SEGMENT_TOKENS}-*.marshal")
     with monkeypatch.context() as patched:
         patched.setattr(counting, "read_texts", lambda texts: pytest.fail("read again"))
         assert counting.tokenize_segments(segments) == first
     other = counting.tokenize_segments(segments.assign(text=[segments["text"][0], "群众满意，党建引领"]))
     assert other["s1"] == first["s1"] and other["s2"] == ["群众满意", "，", "党建引领"]
-    assert list(tmp_path.glob(f"{counting.SEGMENT_TOKENS}-*.pickle")) != [kept] and len(list(tmp_path.glob(f"{counting.SEGMENT_TOKENS}-*"))) == 1
+    assert list(tmp_path.glob(f"{counting.SEGMENT_TOKENS}-*.marshal")) != [kept] and len(list(tmp_path.glob(f"{counting.SEGMENT_TOKENS}-*"))) == 1
 
 
 # ---------------------------------------------------------------- issue 10: concepts, names, HMM, stopwords

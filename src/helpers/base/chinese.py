@@ -112,8 +112,9 @@ def simplified(text: str) -> str:
 JIEBA_DICT = Path(jieba.__file__).parent / "dict.txt"
 
 
-def marshal_cached(name: str, build: Callable[[], Any]) -> Any:
+def marshal_cached(name: str, build: Callable[[], Any], replaces: str = "") -> Any:
     """build()'s value, kept in build/cache/<name> (a name that says what it was built from) and read back from there.
+    When it is built, the other files matching the glob `replaces` (older versions of it) are removed.
 
     Every process (notebook kernels, pool workers) needs jieba's dictionaries. jieba keeps its own prefix dictionary
     cache too, but reads it with marshal.load on the open file, which parses object by object: 1.5 s for its 9 MB,
@@ -127,6 +128,9 @@ def marshal_cached(name: str, build: Callable[[], Any]) -> Any:
         partial = path.with_name(f"{path.name}.{os.getpid()}.part")
         partial.write_bytes(marshal.dumps(value))
         os.replace(partial, path)  # atomic: a process reading concurrently sees the old file or the whole new one
+        for stale in paths.CACHE.glob(replaces) if replaces else ():
+            if stale != path:
+                stale.unlink(missing_ok=True)
         return value
 
 

@@ -385,11 +385,12 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
             executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
 
 
-def local_pool(n: int):
-    """n worker processes: forked from this one where that is safe (see FORK), else fresh loky workers."""
+def local_pool(n: int, initializer: Callable[[], None] | None = None):
+    """n worker processes, each running initializer() first: forked from this one where that is safe (see FORK), else
+    fresh loky workers."""
     if FORK:
-        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
-    return get_reusable_executor(max_workers=n)
+        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"), initializer=initializer)
+    return get_reusable_executor(max_workers=n, initializer=initializer)
 
 
 _DASK_CLIENT = None
@@ -538,7 +539,7 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # 1,001 MB (the sum of PSS, `make bench`).
 BESIDE_WORKERS = 1
 _BESIDE: dict[str, Any] = {}  # job name -> its future
-_BESIDE_POOL: list[ProcessPoolExecutor] = []  # the pool, once a job has started it
+_BESIDE_POOL: list = []  # the pool, once a job has started it
 
 
 def runs_beside() -> bool:
@@ -564,7 +565,7 @@ def beside(name: str, func: Callable, *args: Any) -> None:
     if name in _BESIDE:
         _finish_beside(name)
     if not _BESIDE_POOL:
-        _BESIDE_POOL.append(ProcessPoolExecutor(max_workers=BESIDE_WORKERS, mp_context=multiprocessing.get_context("fork"), initializer=_beside_worker))
+        _BESIDE_POOL.append(local_pool(BESIDE_WORKERS, _beside_worker))  # forked: runs_beside() requires FORK
     _BESIDE[name] = _BESIDE_POOL[0].submit(func, *args)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import re
 import sys
 from bisect import bisect_left, bisect_right
@@ -19,13 +18,23 @@ import pandas as pd
 import stopwordsiso
 
 from helpers.base import engine, paths, schema
-from helpers.base.chinese import HAN_CHAR, codebook_terms, jieba_entries, pos_tagger, release_dictionaries, tokenizer, userdict_entries, userdict_terms
+from helpers.base.chinese import (
+    HAN_CHAR,
+    codebook_terms,
+    jieba_entries,
+    marshal_cached,
+    pos_tagger,
+    release_dictionaries,
+    tokenizer,
+    userdict_entries,
+    userdict_terms,
+)
 from helpers.stage1_load.places import gazetteer
 
 PROJECT_STOPWORDS = paths.RESOURCES / "stopwords_project.txt"
 CONCEPTS = paths.RESOURCES / "concepts.csv"
 TOKEN_CACHE = "tokens.sqlite"
-SEGMENT_TOKENS = "segment-tokens"  # build/cache/segment-tokens-<key>.pickle: tokenize_segments' whole result
+SEGMENT_TOKENS = "segment-tokens"  # build/cache/segment-tokens-<key>.marshal: tokenize_segments' whole result
 KEEP_SINGLE = {"党"}  # "the Party" on its own carries meaning; every other single character is left out
 # The ~100 commonest Chinese surnames: a jieba 'nr' guess that does not start with one (铁娘子, 三剑客, 智多星 —
 # nicknames in quotes) is not taken for a person's name.
@@ -440,27 +449,25 @@ def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
     """segment_id -> jieba tokens, people's names masked (the speakers and every name found in any text); each text
     read once (tokens and names) in the engine's process pool, cached per text in build/cache.
 
-    The whole result is kept too (build/cache/segment-tokens-<key>.pickle, the key made of the segments' ids, texts and
-    speakers and this code's version), so notebook 03 reads what notebook 02 made: masking asks for every text's names
-    and re-cuts the blocks they touch, about 3 s at 1,000 documents."""
+    The whole result is kept too (marshal_cached, named by the segments' ids, texts and speakers and this code's
+    version; one such file), so notebook 03 reads what notebook 02 made: masking asks for every text's names and re-cuts
+    the blocks they touch, about 3 s at 1,000 documents."""
     ids, texts = list(segments["segment_id"]), list(segments["text"])
     speakers = sorted(set(segments["speaker"].fillna("").astype(str))) if "speaker" in segments else []
     key = hashlib.sha256(json.dumps([ids, texts, speakers, engine.code_version(sys.modules[__name__])], ensure_ascii=False).encode("utf-8"))
-    kept = paths.CACHE / f"{SEGMENT_TOKENS}-{key.hexdigest()[:24]}.pickle"
+    made: dict[str, list[str]] = {}  # filled only when the kept result is built in this call
+
+    def build() -> dict[str, str]:
+        read = read_texts(texts)
+        pattern = name_pattern({n for n in speakers if n} | {n for _, names in read for n in names})
+        made.update((sid, masked_tokens(text, toks, pattern)) for sid, text, (toks, _) in zip(ids, texts, read))
+        return {sid: " ".join(toks) for sid, toks in made.items()}  # no token holds white space (see _read_packed)
+
+    packed = marshal_cached(f"{SEGMENT_TOKENS}-{key.hexdigest()[:24]}.marshal", build, replaces=f"{SEGMENT_TOKENS}-*.marshal")
     shared: dict[str, str] = {}
-    if kept.exists():
-        packed = pickle.loads(kept.read_bytes())
-        return {sid: shared_tokens(joined.split(" "), shared) if joined else [] for sid, joined in packed.items()}
-    read = read_texts(texts)
-    pattern = name_pattern({n for n in speakers if n} | {n for _, names in read for n in names})
-    tokens = {sid: shared_tokens(masked_tokens(text, toks, pattern), shared) for sid, text, (toks, _) in zip(ids, texts, read)}
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    for old in kept.parent.glob(f"{SEGMENT_TOKENS}-*.pickle"):  # one kept result: an earlier corpus's is never read again
-        old.unlink()
-    partial = kept.with_suffix(".partial")
-    partial.write_bytes(pickle.dumps({sid: " ".join(toks) for sid, toks in tokens.items()}, protocol=5))
-    partial.replace(kept)  # whole or not at all: a build stopped while writing leaves no half-file to read
-    return tokens
+    if made:
+        return {sid: shared_tokens(toks, shared) for sid, toks in made.items()}
+    return {sid: shared_tokens(joined.split(" "), shared) if joined else [] for sid, joined in packed.items()}
 
 
 def is_compared_token(token: str) -> bool:
