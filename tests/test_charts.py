@@ -149,3 +149,37 @@ def test_clouds_with_fonts_loaded_once_are_the_same_pixels():
         cached = cloud()
     assert wordcloud_module.ImageFont is original  # PIL's own module again after the cloud
     assert cached == cloud()
+
+
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_drawings_go_on_across_notebooks_only_when_the_runner_waits_for_them(tmp_path, monkeypatch):
+    """Standing alone, a notebook's finish waits for its figures; run by run_notebooks (the environment variable), it
+    records a figure being drawn as drawn and leaves the worker drawing until wait_for_figures (the report's first
+    step)."""
+    import gc
+
+    import pandas as pd
+
+    from helpers.base import outputs
+
+    monkeypatch.setenv("ENGINE", "local")
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+    monkeypatch.setitem(outputs.REGISTRY, "99_probe", ((), ("probe_*",)))
+    table = pd.DataFrame({"战斗堡垒": [1.0, 2.0], "群众": [3.0, 0.0]}, index=["平湖", "布吉"])
+    for across in (False, True):
+        folder = tmp_path / str(across)
+        for name, sub in (("FIGURES", "figures"), ("CACHE", "cache"), ("TABLES", "tables")):
+            monkeypatch.setattr(paths, name, folder / sub)
+        if across:
+            monkeypatch.setenv(engine.DRAW_ACROSS_NOTEBOOKS, "1")
+        assert engine.draws_across_notebooks() is across
+        charts.start_drawing()
+        assert bool(engine._BESIDE_POOL) is across, "forked up front only for drawings across notebooks"
+        path = charts.heatmap(table, "框架", "probe_heatmap")
+        index = outputs.finish("99_probe", {"probe_heatmap": path})
+        assert index.set_index("figure").loc["probe_heatmap", "drawn"]
+        if across:
+            assert engine._BESIDE_POOL, "the worker outlives the notebook"
+            outputs.wait_for_figures()
+            gc.unfreeze()  # start_drawing froze this test process's objects (see engine.start_beside)
+        assert not engine._BESIDE and not engine._BESIDE_POOL and path.read_bytes().startswith(b"\x89PNG")

@@ -376,3 +376,47 @@ def test_forked_workers_share_what_this_process_has_loaded(tmp_path, monkeypatch
     assert {pid for pid, _, _ in results} - {os.getpid()}, "a worker did part of the work"
     assert {state for _, state, _ in results} == {"loaded in this process"}
     sys.modules.pop("loaded_stage", None)
+
+
+def test_a_stage_counts_a_busy_drawing_worker_as_a_taken_core(monkeypatch):
+    """While a figure is drawn beside, a stage on two cores runs in this process (a third busy process gains no time
+    and costs memory); once the drawing is done it uses its worker again."""
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+    forks = []
+
+    def pool(n, initializer=None):
+        forks.append(n)
+        raise RuntimeError("a worker was asked for")
+
+    monkeypatch.setattr(engine, "local_pool", pool)
+    texts = [f"{i}号临时党支部" * 50 for i in range(16)]
+    monkeypatch.setattr(engine, "drawing", lambda: 1)
+    expected = [counting.segment_text(t) for t in texts]
+    assert engine.map_documents(counting.segment_text, texts, stage="busy", engine="local", cache=False, serial_below=0) == expected
+    assert forks == []
+    monkeypatch.setattr(engine, "drawing", lambda: 0)
+    with pytest.raises(RuntimeError, match="a worker was asked for"):
+        engine.map_documents(counting.segment_text, texts, stage="free", engine="local", cache=False, serial_below=0)
+    assert forks == [1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_runner_waits_for_drawings_left_by_its_notebooks(tmp_path, capsys, monkeypatch):
+    """The kernel's notebooks may leave figures drawing (the runner tells them so); the runner waits for them before it
+    stops the kernel, so a drawing that fails after its notebook ended still fails the run, naming the figure."""
+    monkeypatch.setattr(paths, "REPORT_HTML", tmp_path / "report.html")
+    for name, value in (("FIGURES_DIR", tmp_path / "figures"), ("BUILD_DIR", tmp_path / "build"), ("ENGINE", "local"), ("ENGINE_WORKERS", "2")):
+        monkeypatch.setenv(name, str(value))
+    notebook = tmp_path / "09_draw.ipynb"
+    cells = [
+        "import pandas as pd\nfrom helpers.base import engine\nfrom helpers.stage5_report import charts\n"
+        "print('across', engine.draws_across_notebooks())\n"
+        "charts.heatmap(pd.DataFrame({'a': [1.0]}), 't', 'broken_probe', fmt='{:q}')  # fails in the worker",
+    ]
+    notebook.write_text(json.dumps({**NOTEBOOK, "cells": [{**NOTEBOOK["cells"][0], "source": cells[0]}]}), encoding="utf-8")
+    assert run_notebooks.main([str(tmp_path / "html"), str(notebook)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("figures drawn beside the notebooks failed: ") and "figure broken_probe: ValueError" in err, err
+    assert "across True" in (tmp_path / "html" / "09_draw.html").read_text(encoding="utf-8")
+    assert engine.DRAW_ACROSS_NOTEBOOKS not in os.environ, "set for the kernel only"

@@ -34,6 +34,7 @@ from nbclient.exceptions import CellExecutionError  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 
 from helpers.base import paths  # noqa: E402
+from helpers.base.engine import DRAW_ACROSS_NOTEBOOKS  # noqa: E402
 from helpers.stage1_load.inputs import CorpusUnusable, check_corpus  # noqa: E402
 
 SLOW_CELL_SECONDS = 2.0  # cells at least this slow are listed under their notebook's time
@@ -115,9 +116,10 @@ def preflight(corpus: Path) -> str:
 # ---------------------------------------------------------------- the kernel
 async def start_kernel(folder: Path, socket_dir: Path) -> AsyncKernelManager:
     """A new kernel working in the notebooks' folder (as nbconvert runs it). Local IPC sockets: no TCP port, no
-    unencrypted-TCP warning."""
+    unencrypted-TCP warning. Its notebooks may leave figures drawing for the next ones (this runner waits for them
+    before it stops the kernel: see WAIT_FOR_FIGURES)."""
     km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(socket_dir / "kernel"))
-    await km.start_kernel(cwd=str(folder))
+    await km.start_kernel(cwd=str(folder), env={**os.environ, DRAW_ACROSS_NOTEBOOKS: "1"})
     return km
 
 
@@ -126,35 +128,43 @@ async def start_kernel(folder: Path, socket_dir: Path) -> AsyncKernelManager:
 # back to the system (glibc keeps freed heap pages otherwise).
 FRESH_NAMESPACE = """
 def _fresh_namespace(folder):
-    import ctypes, ctypes.util, gc, os, sys
+    import os, sys
+    from helpers.base.engine import release_memory
     get_ipython().reset(new_session=True)
     os.chdir(folder)
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
-    gc.collect()
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):  # not glibc
-        pass
+    release_memory()
 _fresh_namespace({folder!r})
 """
 
 
-async def fresh_namespace(km: AsyncKernelManager, folder: Path) -> None:
-    """Reset the kernel as if it were new (working in folder), but for the modules it has imported."""
+# Run silently after the last notebook: figures may be drawn across notebooks (engine.DRAW_ACROSS_NOTEBOOKS); the
+# report waits for them, but a run that stops before the report must not end the kernel while they are drawn.
+WAIT_FOR_FIGURES = "from helpers.base import outputs as _outputs; _outputs.wait_for_figures()"
+
+
+async def run_silently(km: AsyncKernelManager, code: str, failed: str) -> None:
+    """Execute code in the kernel without output or history; raise StageFailed(failed + its error) if it fails."""
     kc = km.client()
     kc.start_channels()
     try:
         await kc.wait_for_ready(timeout=KERNEL_STARTUP_SECONDS)
-        msg_id = kc.execute(FRESH_NAMESPACE.format(folder=str(folder.resolve())), silent=True, store_history=False)
+        msg_id = kc.execute(code, silent=True, store_history=False)
         while True:
             reply = await kc.get_shell_msg(timeout=None)
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         if reply["content"].get("status") != "ok":
-            raise StageFailed(f"the kernel could not be reset for the next notebook: {reply['content'].get('evalue', '')}")
+            raise StageFailed(f"{failed}: {ANSI.sub('', reply['content'].get('evalue', ''))}")
     finally:
         kc.stop_channels()
+
+
+async def fresh_namespace(km: AsyncKernelManager, folder: Path) -> None:
+    """Reset the kernel as if it were new (working in folder), but for the modules it has imported."""
+    code = FRESH_NAMESPACE.format(folder=str(folder.resolve()))
+    await run_silently(km, code, "the kernel could not be reset for the next notebook")
 
 
 async def stop_kernel(km: AsyncKernelManager | None) -> None:
@@ -228,6 +238,8 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
                     raise
                 report_times(path, time.perf_counter() - start, cells)
                 exports.append(loop.run_in_executor(writer, write_html, nb, path, html_dir, exporter))
+            if km is not None and await km.is_alive():
+                await run_silently(km, WAIT_FOR_FIGURES, "figures drawn beside the notebooks failed")
         finally:
             await stop_kernel(await starting if starting is not None else km)
             await asyncio.gather(*exports)

@@ -7,12 +7,15 @@ results are too large to hold all at once (the cleaning log): one pool and one p
 The engine comes from the ENGINE environment variable (`make report ENGINE=dask`): "local" (default: a process pool
 as large as the machine), "serial", or "dask" (DASK_SCHEDULER=host:port for an existing cluster, else a LocalCluster
 on this machine). `beside(name, func, *args)` runs work whose result is a file (a chart) in a pool forked from the
-kernel while the notebook goes on; `wait_beside()` waits for it.
+kernel while the notebook goes on; `wait_beside()` waits for it (at the notebook's end, or, when run_notebooks runs
+every notebook in one kernel, before the report reads the figures: see DRAW_ACROSS_NOTEBOOKS).
 """
 
 from __future__ import annotations
 
 import ast
+import ctypes
+import ctypes.util
 import gc
 import hashlib
 import importlib
@@ -327,7 +330,7 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
             return set(dask_wait(futures, return_when="FIRST_COMPLETED").done)
 
     else:
-        workers = n_workers()
+        workers = max(1, n_workers() - drawing())  # a core that draws is taken (see the note at `beside`)
         executor, slots, here = None, 2 * (workers - 1), True
 
         def submit(chunk: list):
@@ -529,17 +532,24 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 
 # ---------------------------------------------------------------- work beside the notebook
 # A chart takes matplotlib 1-5 s of one core (text layout of a few hundred labels, mostly Python), and a notebook draws
-# several while the second core idles. So drawings run in a small pool forked from the kernel at the notebook's first
-# drawing (the workers see the fonts and modules loaded so far; each drawing's data goes to them pickled) while the
-# notebook goes on. One pool per notebook, not one fork per drawing: after each fork the kernel pays a page fault on
-# the first write to every page it shares with a child (measured: ~0.2 s per fork for 700 MB of objects).
-# outputs.finish waits for them all, and stops the pool, before it checks a notebook's figures.
+# several while the second core idles. So drawings run in a worker forked from the kernel (each drawing's data goes to
+# it pickled) while the notebook goes on. One worker for many drawings, not one fork per drawing: after each fork the
+# kernel pays a page fault on the first write to every page it shares with a child (measured: ~0.2 s per fork for
+# 700 MB of objects). Standing alone, a notebook forks it at its first drawing and outputs.finish waits for it. Run by
+# run_notebooks (one kernel for all), notebook 01 forks it before the corpus is loaded and it draws across notebooks
+# until the report needs the figures: at 1,000 bench documents the notebooks waited ~21 s for their charts at their
+# ends, the report ~8 s instead (66 s against 82 s, same tables and figures). While it draws, a stage of
+# map_documents counts its core as taken (one worker fewer: on two cores, none), since a third busy process gains no
+# time and costs memory (at 1,000 documents ~1.08 GB peak with it, summing PSS).
 # One drawing worker: with the kernel that makes two busy cores. A second worker drew the charts of notebook 02 faster
 # but held its own copy of every page the kernel wrote meanwhile: at 1,000 documents the build's peak rose from 912 to
 # 1,001 MB (the sum of PSS, `make bench`).
 BESIDE_WORKERS = 1
-_BESIDE: dict[str, Any] = {}  # job name -> its future
-_BESIDE_POOL: list = []  # the pool, once a job has started it
+# Set by helpers.run_notebooks for the one kernel it runs every notebook in: drawings started by a notebook may go on
+# while the next notebook runs (the report waits for them, and the runner does before it stops the kernel).
+DRAW_ACROSS_NOTEBOOKS = "ENGINE_DRAW_ACROSS_NOTEBOOKS"
+_BESIDE: dict[str, tuple[Any, Path | None]] = {}  # job name -> (its future, the file it makes)
+_BESIDE_POOL: list = []  # the pool, once started
 
 
 def runs_beside() -> bool:
@@ -548,30 +558,84 @@ def runs_beside() -> bool:
     return FORK and engine_name() != "serial" and n_workers() > 1
 
 
+def draws_across_notebooks() -> bool:
+    """Whether a notebook may end with its drawings still under way (see DRAW_ACROSS_NOTEBOOKS); else it waits."""
+    return runs_beside() and os.environ.get(DRAW_ACROSS_NOTEBOOKS) == "1"
+
+
 def _beside_worker() -> None:
     """A drawing worker's start: the objects it shares with the kernel are left out of its garbage collections (a
     collection would walk, and so copy, every page of them); what it makes itself is collected as usual."""
     gc.freeze()
 
 
-def beside(name: str, func: Callable, *args: Any) -> None:
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc keeps them otherwise)."""
+    gc.collect()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):  # not glibc
+        pass
+
+
+def _started() -> int:
+    """The drawing worker's first job: nothing (it makes the pool fork now)."""
+    return os.getpid()
+
+
+def _run_beside(func: Callable, *args: Any) -> None:
+    """A job in the drawing worker, which lives on after it: what the job freed goes back to the system."""
+    try:
+        func(*args)
+    finally:
+        release_memory()
+
+
+def _beside_pool():
+    """The drawing pool, forked at its first use."""
+    if not _BESIDE_POOL:
+        _BESIDE_POOL.append(local_pool(BESIDE_WORKERS, _beside_worker))  # forked: runs_beside() requires FORK
+        _BESIDE_POOL[0].submit(_started).result()  # ProcessPoolExecutor forks at its first job
+    return _BESIDE_POOL[0]
+
+
+def start_beside() -> None:
+    """Fork the drawing worker now, if `beside` will use one, for a caller whose kernel is still small (no corpus
+    loaded) and who keeps it across notebooks. The objects made so far (imported modules, loaded dictionaries) are
+    first frozen out of this process's garbage collections (gc.freeze): a collection writes to every object it walks,
+    which would copy each page the two processes share; they are not garbage anyway. Measured at 1,000 documents:
+    without the freeze, the worker's share of memory grew from ~80 to ~220 MB before it drew anything."""
+    if runs_beside() and not _BESIDE_POOL:
+        gc.freeze()
+        _beside_pool()
+
+
+def beside(name: str, func: Callable, *args: Any, makes: Path | None = None) -> None:
     """Start func(*args) beside this process (in the forked pool; here, when runs_beside() is False).
 
-    func must be a module-level function whose effect is a file (its return value is dropped); args are pickled. A job
-    of the same name still running is waited for first (a re-run cell)."""
+    func must be a module-level function whose effect is a file (`makes`; its return value is dropped); args are
+    pickled. A job of the same name still running is waited for first (a re-run cell)."""
     if not runs_beside():
         func(*args)
         return
     if name in _BESIDE:
         _finish_beside(name)
-    if not _BESIDE_POOL:
-        _BESIDE_POOL.append(local_pool(BESIDE_WORKERS, _beside_worker))  # forked: runs_beside() requires FORK
-    _BESIDE[name] = _BESIDE_POOL[0].submit(func, *args)
+    _BESIDE[name] = (_beside_pool().submit(_run_beside, func, *args), makes)
+
+
+def drawing() -> int:
+    """How many drawing workers are busy now (jobs started by `beside` and not finished)."""
+    return min(BESIDE_WORKERS, sum(not job[0].done() for job in _BESIDE.values()))
+
+
+def being_made(path: Path) -> bool:
+    """Whether a job started by `beside` and not yet waited for makes this file."""
+    return any(job[1] == path for job in _BESIDE.values())
 
 
 def _finish_beside(name: str) -> None:
     """Wait for one job; raise RuntimeError naming it if it failed or its worker died."""
-    future = _BESIDE.pop(name)
+    future = _BESIDE.pop(name)[0]
     try:
         future.result()
     except BrokenProcessPool:

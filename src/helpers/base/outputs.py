@@ -4,7 +4,10 @@ Notebook 01 calls `start_run()`, which removes the tables, figures and report of
 ends with `finish(notebook, figures)`: figures still being drawn beside the notebook (engine.beside) are waited for,
 each table it registers must have been written in this run (empty where the corpus has no data), and each figure it
 registers is recorded in figure_index.csv as drawn or not, with the reason. The report embeds a figure only when the
-index says it was drawn in this run.
+index says it was drawn in this run. When run_notebooks runs every notebook in one kernel
+(engine.draws_across_notebooks), a notebook's figures may still be drawn while the next notebook runs: the index counts
+a figure under way as drawn (a drawing that fails stops the run, naming the figure), and `wait_for_figures()` (the
+report's first step, and the runner's last) waits for them.
 """
 
 from __future__ import annotations
@@ -63,8 +66,10 @@ def registered(notebook: str, figure: str) -> bool:
 def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame:
     """Check the notebook's tables were written this run and record its figures: a path = drawn, a string = why not.
 
-    Figures still being drawn beside the notebook (engine.beside) are waited for first; a failed one stops here."""
-    engine.wait_beside()
+    Figures still being drawn beside the notebook (engine.beside) are waited for first, and a failed one stops here,
+    unless the drawings go on across notebooks (see the module's note)."""
+    if not engine.draws_across_notebooks():
+        engine.wait_beside()
     missing = [t for t in REGISTRY[notebook][0] if not (paths.TABLES / f"{t}.csv").exists()]
     if missing:
         raise RuntimeError(f"notebook {notebook} did not write its tables {missing}")
@@ -75,7 +80,7 @@ def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame
         {
             "notebook": notebook,
             "figure": name,
-            "drawn": isinstance(value, Path) and value.exists(),
+            "drawn": isinstance(value, Path) and (value.exists() or engine.being_made(value)),
             "note": "" if isinstance(value, Path) else (value or "not enough data in this corpus"),
         }
         for name, value in sorted(figures.items())
@@ -89,10 +94,18 @@ def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame
 
 
 def drawn_figures(names: tuple[str, ...], note: str) -> dict[str, Path | str]:
-    """name -> figures/<name>.png if this run drew it (waiting for drawings still under way), else the note saying why
-    not: for a notebook that draws a figure only when its data allow and does not keep the paths."""
+    """name -> figures/<name>.png if this run drew it (or is drawing it: see finish), else the note saying why not: for
+    a notebook that draws a figure only when its data allow and does not keep the paths."""
+    if not engine.draws_across_notebooks():
+        engine.wait_beside()
+    drawn = {name: paths.FIGURES / f"{name}.png" for name in names}
+    return {name: path if path.exists() or engine.being_made(path) else note for name, path in drawn.items()}
+
+
+def wait_for_figures() -> None:
+    """Wait for every figure still being drawn (see the module's note) and stop the drawing worker; raise naming those
+    that failed."""
     engine.wait_beside()
-    return {name: path if (path := paths.FIGURES / f"{name}.png").exists() else note for name in names}
 
 
 def figure_status(index: pd.DataFrame, name: str) -> tuple[bool, str]:

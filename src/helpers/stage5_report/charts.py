@@ -82,7 +82,7 @@ def cached_figure(draw):
     A drawn PNG is kept in build/cache/figures under its key; a later run with the same key copies it back into
     figures/. Each run starts with an empty figures/ (outputs.start_run), so only what this run asks for is there.
     A figure to draw is drawn beside the caller (engine.beside): the call returns its path at once, and the file is
-    there once engine.wait_beside() returns (outputs.finish calls it)."""
+    there once engine.wait_beside() returns (outputs.finish or outputs.wait_for_figures calls it)."""
     signature = inspect.signature(draw)
 
     @functools.wraps(draw)
@@ -104,13 +104,23 @@ def cached_figure(draw):
         if kept.exists():
             shutil.copyfile(kept, path)
             return path
-        use_cjk_font()  # here, before the drawing pool forks: its workers inherit the registered font
-        # Drawn beside the notebook (engine.beside; outputs.finish waits for it): matplotlib is single-threaded
+        use_cjk_font()  # here, in case the drawing pool forks now: its worker inherits the registered font
+        # Drawn beside the notebook (engine.beside; outputs.finish, or the report, waits for it): matplotlib is single-threaded
         # Python, so two charts, or a chart and the notebook's next cell, use both cores.
-        engine.beside(f"figure {name}", _draw_and_keep, draw.__name__, bound.args, bound.kwargs, name, kept)
+        engine.beside(f"figure {name}", _draw_and_keep, draw.__name__, bound.args, bound.kwargs, name, kept, makes=path)
         return path
 
     return wrapper
+
+
+def start_drawing() -> None:
+    """When drawings go on across notebooks (engine.draws_across_notebooks), fork the drawing worker now, before a
+    corpus is loaded (see engine.start_beside), with the CJK font and pypinyin's dictionaries loaded first: the kernel
+    loads them anyway for its labels, and loaded before the fork they are in memory once (~70 MB), not twice."""
+    if engine.draws_across_notebooks():
+        use_cjk_font()
+        pinyin("党建")
+        engine.start_beside()
 
 
 def _draw_and_keep(chart: str, args: tuple, kwargs: dict, name: str, kept: Path) -> None:
@@ -225,7 +235,9 @@ def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height:
     ordered = dict(sorted(frequencies.items(), key=lambda kv: (-kv[1], kv[0])))
     colour = lambda *args, random_state=None, **kwargs: CLOUD_COLOURS[random_state.randint(0, len(CLOUD_COLOURS) - 1)]  # noqa: E731
     # The layout runs on a canvas CLOUD_SCALE times smaller and the words are drawn at full size (WordCloud's own
-    # `scale`): placing a word scans the canvas for room, once per font size tried, so this is most of the work.
+    # `scale`): placing a word scans the canvas for room, once per font size tried, so this is most of the work. A word
+    # that finds no room is tried two points smaller, not one (font_step): half the tries, 0.15 s a cloud instead of
+    # 0.27 s (a street's 120 words at 1,000 documents), the words' order by size unchanged.
     with _fonts_loaded_once():
         cloud = WordCloud(
             font_path=str(paths.cjk_font_path()),
@@ -238,6 +250,7 @@ def word_cloud(frequencies: dict[str, int], name: str, width: int = 900, height:
             max_words=120,
             color_func=colour,
             collocations=False,
+            font_step=2,
         ).generate_from_frequencies(ordered)
         drawn = cloud.to_image()
     paths.ensure_dirs()
