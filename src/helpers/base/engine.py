@@ -537,10 +537,11 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # kernel pays a page fault on the first write to every page it shares with a child (measured: ~0.2 s per fork for
 # 700 MB of objects). Standing alone, a notebook forks it at its first drawing and outputs.finish waits for it. Run by
 # run_notebooks (one kernel for all), notebook 01 forks it before the corpus is loaded and it draws across notebooks
-# until the report needs the figures: at 1,000 bench documents the notebooks waited ~21 s for their charts at their
-# ends, the report ~8 s instead (66 s against 82 s, same tables and figures). While it draws, a stage of
-# map_documents counts its core as taken (one worker fewer: on two cores, none), since a third busy process gains no
-# time and costs memory (at 1,000 documents ~1.08 GB peak with it, summing PSS).
+# until the report needs the figures. At 1,000 bench documents the notebooks had waited ~21 s in all for their charts
+# at their ends; back to back through the runner, cold, the build took 67.4, 65.7 and 60.8 s before and 55.2, 49.7
+# and 50.1 s after, with the same tables and figures. While it draws, a stage of map_documents counts its core as
+# taken (one worker fewer: on two cores, none), since a third busy process gains no time and costs memory (at 1,000
+# documents the peak was 1.08 GB with it, summing PSS).
 # One drawing worker: with the kernel that makes two busy cores. A second worker drew the charts of notebook 02 faster
 # but held its own copy of every page the kernel wrote meanwhile: at 1,000 documents the build's peak rose from 912 to
 # 1,001 MB (the sum of PSS, `make bench`).
@@ -603,8 +604,8 @@ def start_beside() -> None:
     """Fork the drawing worker now, if `beside` will use one, for a caller whose kernel is still small (no corpus
     loaded) and who keeps it across notebooks. The objects made so far (imported modules, loaded dictionaries) are
     first frozen out of this process's garbage collections (gc.freeze): a collection writes to every object it walks,
-    which would copy each page the two processes share; they are not garbage anyway. Measured at 1,000 documents:
-    without the freeze, the worker's share of memory grew from ~80 to ~220 MB before it drew anything."""
+    which would copy each page the two processes share; they are not garbage anyway. Measured at 1,000 documents (sum
+    of PSS): the build's peak was 1,001 MB without the freeze and 954 MB with it."""
     if runs_beside() and not _BESIDE_POOL:
         gc.freeze()
         _beside_pool()
