@@ -68,8 +68,7 @@ def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame
 
     Figures still being drawn beside the notebook (engine.beside) are waited for first, and a failed one stops here,
     unless the drawings go on across notebooks (see the module's note)."""
-    if not engine.draws_across_notebooks():
-        engine.wait_beside()
+    _settle_figures()
     missing = [t for t in REGISTRY[notebook][0] if not (paths.TABLES / f"{t}.csv").exists()]
     if missing:
         raise RuntimeError(f"notebook {notebook} did not write its tables {missing}")
@@ -80,7 +79,7 @@ def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame
         {
             "notebook": notebook,
             "figure": name,
-            "drawn": isinstance(value, Path) and (value.exists() or engine.being_made(value)),
+            "drawn": isinstance(value, Path) and _drawn(value),
             "note": "" if isinstance(value, Path) else (value or "not enough data in this corpus"),
         }
         for name, value in sorted(figures.items())
@@ -96,10 +95,20 @@ def finish(notebook: str, figures: dict[str, Path | str | None]) -> pd.DataFrame
 def drawn_figures(names: tuple[str, ...], note: str) -> dict[str, Path | str]:
     """name -> figures/<name>.png if this run drew it (or is drawing it: see finish), else the note saying why not: for
     a notebook that draws a figure only when its data allow and does not keep the paths."""
+    _settle_figures()
+    figures = {name: paths.FIGURES / f"{name}.png" for name in names}
+    return {name: path if _drawn(path) else note for name, path in figures.items()}
+
+
+def _settle_figures() -> None:
+    """At a notebook's end: wait for its figures, unless they are drawn across notebooks (see the module's note)."""
     if not engine.draws_across_notebooks():
         engine.wait_beside()
-    drawn = {name: paths.FIGURES / f"{name}.png" for name in names}
-    return {name: path if path.exists() or engine.being_made(path) else note for name, path in drawn.items()}
+
+
+def _drawn(path: Path) -> bool:
+    """Whether this run drew the figure, or is drawing it (see the module's note)."""
+    return path.exists() or engine.being_made(path)
 
 
 def wait_for_figures() -> None:

@@ -332,16 +332,26 @@ def names_in_text(text: str) -> list[str]:
     return read_text(text)[1]
 
 
+def packed(tokens: list[str]) -> str:
+    """Tokens joined by spaces (no token holds white space): the form the pool sends back and the caches keep, read
+    back in half the time of a pickled list of short strings."""
+    return " ".join(tokens)
+
+
+def unpacked(joined: str, shared: dict[str, str]) -> list[str]:
+    """The tokens of a packed string, each repeated word one string object (see shared_tokens)."""
+    return shared_tokens(joined.split(" "), shared) if joined else []
+
+
 def _read_packed(text: str) -> tuple[str, list[str]]:
-    """read_text with the tokens joined by spaces (no token holds white space): the form the pool sends back and the
-    cache keeps, read back in half the time of a pickled list of short strings."""
+    """read_text with its tokens packed (the per-text task the pool runs and the cache keeps)."""
     tokens, names = read_text(text)
-    return " ".join(tokens), names
+    return packed(tokens), names
 
 
 def read_texts(texts: list[str]) -> list[tuple[list[str], list[str]]]:
     """read_text of every text, through the engine's pool and cached per text in build/cache."""
-    packed = engine.map_documents(
+    results = engine.map_documents(
         _read_packed,
         texts,
         stage="jieba tokens and names",
@@ -349,7 +359,7 @@ def read_texts(texts: list[str]) -> list[tuple[list[str], list[str]]]:
         cache_file=paths.CACHE / TOKEN_CACHE,
     )
     shared: dict[str, str] = {}  # one string object per distinct token (see shared_tokens)
-    return [(shared_tokens(joined.split(" "), shared) if joined else [], names) for joined, names in packed]
+    return [(unpacked(joined, shared), names) for joined, names in results]
 
 
 def shared_tokens(tokens: list[str], shared: dict[str, str]) -> list[str]:
@@ -461,13 +471,13 @@ def tokenize_segments(segments: pd.DataFrame) -> dict[str, list[str]]:
         read = read_texts(texts)
         pattern = name_pattern({n for n in speakers if n} | {n for _, names in read for n in names})
         made.update((sid, masked_tokens(text, toks, pattern)) for sid, text, (toks, _) in zip(ids, texts, read))
-        return {sid: " ".join(toks) for sid, toks in made.items()}  # no token holds white space (see _read_packed)
+        return {sid: packed(toks) for sid, toks in made.items()}
 
-    packed = marshal_cached(f"{SEGMENT_TOKENS}-{key.hexdigest()[:24]}.marshal", build, replaces=f"{SEGMENT_TOKENS}-*.marshal")
+    kept = marshal_cached(f"{SEGMENT_TOKENS}-{key.hexdigest()[:24]}.marshal", build, replaces=f"{SEGMENT_TOKENS}-*.marshal")
     shared: dict[str, str] = {}
     if made:
         return {sid: shared_tokens(toks, shared) for sid, toks in made.items()}
-    return {sid: shared_tokens(joined.split(" "), shared) if joined else [] for sid, joined in packed.items()}
+    return {sid: unpacked(joined, shared) for sid, joined in kept.items()}
 
 
 def is_compared_token(token: str) -> bool:
