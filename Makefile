@@ -50,4 +50,4 @@ bench: $(STAMP)
 	$(PY) -m helpers.bench --sizes $(BENCH_SIZES)
 
 clean:
-	rm -rf build figures/*.png
+	rm -rf build .cache figures/*.png

@@ -1,7 +1,7 @@
 """Shared fixtures: the seed texts and a helper that runs one cleaning step on a snippet.
 
 Tests write only to temporary folders: the build and figure folders are pointed at one before any helper is
-imported (helpers.base.paths reads them once), so no test leaves a jieba cache or a table in the project's build/."""
+imported (helpers.base.paths reads them once), so no test leaves a jieba cache or a table in the project's build/ or .cache/."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 _SCRATCH = Path(tempfile.mkdtemp(prefix="longgang-tests-"))
 os.environ["BUILD_DIR"] = str(_SCRATCH / "build")
 os.environ["FIGURES_DIR"] = str(_SCRATCH / "figures")
+os.environ["RESOURCE_CACHE_DIR"] = str(_SCRATCH / "resources")
 
 from helpers.base import paths  # noqa: E402
 from helpers.stage1_load import cleaning  # noqa: E402

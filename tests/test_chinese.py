@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import marshal
+
 import jieba
 import jieba.posseg
 
@@ -26,6 +28,18 @@ def test_cache_file_is_rebuilt_when_broken():
     (paths.CACHE / name).write_bytes(b"\x00 not marshal")
     assert chinese.marshal_cached(name, lambda: {"党建": (3, "n")}) == {"党建": (3, "n")}
     assert chinese.marshal_cached(name, lambda: "not called again") == {"党建": (3, "n")}, "read back from the file"
+
+
+def test_resource_cache_is_shared_by_build_folders_and_keeps_one_version(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RESOURCE_CACHE", tmp_path / "resources")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "first" / "cache")
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "probe-000000000000.marshal").write_bytes(marshal.dumps("an older version"))
+    assert chinese.resource_cached("probe", lambda: {"党建": (3, "n")}) == {"党建": (3, "n")}
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "second" / "cache")  # another build folder: the value is not built again
+    assert chinese.resource_cached("probe", lambda: "not built again") == {"党建": (3, "n")}
+    assert [p.name for p in (tmp_path / "resources").iterdir()] == [f"probe-{chinese.resource_version()}.marshal"]
+    assert not (tmp_path / "first").exists() and not (tmp_path / "second").exists(), "nothing of it in a build folder"
 
 
 def test_pos_tagger_has_posseg_tags_and_tags_alike():

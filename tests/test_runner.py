@@ -88,7 +88,7 @@ def test_data_section_links_parquet_copies(monkeypatch):
 def test_cedict_lookups_come_from_the_cached_table():
     bilingual._cedict_db.cache_clear()
     assert bilingual.dictionary_gloss("电脑") == "computer"  # in CC-CEDICT (checked in the wheel's file)
-    assert list(paths.CACHE.glob("cedict-*.sqlite")), "the dictionary is kept in build/cache as a table"
+    assert list(paths.RESOURCE_CACHE.glob("cedict-*.sqlite")), "the dictionary is kept in the resource cache as a table"
     # 行 has several readings (háng, xíng...): every entry is kept, in the file's order
     entries = bilingual.cedict_entries("行")
     assert len(entries) >= 2 and {p.split()[0].rstrip("12345") for p, _ in entries} >= {"hang", "xing"}

