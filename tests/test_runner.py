@@ -68,12 +68,18 @@ def test_parquet_bytes_are_stable(monkeypatch):
     assert tables.write_parquet_copy(frame, "runner_stable", tables.PARQUET_MIN_BYTES).read_bytes() == first, "same table, same bytes"
 
 
-def test_csv_rows_counts_rows_with_line_breaks_in_cells():
+def test_row_count_counts_rows_with_line_breaks_in_cells_and_reads_parquet_footers(monkeypatch):
     frame = pd.DataFrame({"segment_id": ["s1", "s2", "s3"], "text": ["第一行\n第二行", "", "“引号”, 逗号\n\n空行"]})
     path = tables.write_table(frame, "runner_rows")
-    assert sections.csv_rows(path) == len(tables.read_table("runner_rows")) == 3
+    assert not path.with_suffix(".parquet").exists() and tables.row_count(path) == len(tables.read_table("runner_rows")) == 3
     empty = tables.write_table(pd.DataFrame(columns=["a", "b"]), "runner_empty")
-    assert sections.csv_rows(empty) == 0
+    assert tables.row_count(empty) == 0
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 20)
+    with tables.TableWriter("runner_streamed", ["segment_id", "text"]) as writer:  # parts, as the cleaning log is written
+        writer.write(frame)
+        writer.write(frame.head(2))
+    streamed = paths.TABLES / "runner_streamed.csv"
+    assert streamed.with_suffix(".parquet").exists() and tables.row_count(streamed) == len(tables.read_table("runner_streamed")) == 5
 
 
 def test_data_section_links_parquet_copies(monkeypatch):

@@ -152,3 +152,20 @@ def test_read_table_rows_keeps_the_matching_rows_of_every_chunk(monkeypatch):
     assert tables.read_table_rows("header_only", "outcome", ["partial"]).empty
     with pytest.raises(FileNotFoundError, match="run the earlier notebooks"):
         tables.read_table_rows("never_written", "outcome", ["partial"])
+
+
+def test_read_table_rows_from_the_parquet_copy_gives_the_csvs_text(monkeypatch):
+    monkeypatch.setattr(tables, "PARQUET_MIN_BYTES", 1)  # every table gets its Parquet copy
+    frame = hostile_frame().assign(outcome=["partial", "repaired", "joined-possible-loss", "deleted"] * 4)
+    frame["share"] = frame["share"] * 1_234_567.0  # %.6g on writing: 1.23457e+06, not Python's repr
+    frame.loc[3, "text"] = None
+    with tables.TableWriter("both_copies", list(frame.columns)) as writer:  # in parts, as the cleaning log is written
+        writer.write(frame.head(9))
+        writer.write(frame.iloc[9:])
+    parquet = paths.TABLES / "both_copies.parquet"
+    assert parquet.exists()
+    from_parquet = tables.read_table_rows("both_copies", "outcome", ["partial", "joined-possible-loss"])
+    parquet.unlink()
+    from_csv = tables.read_table_rows("both_copies", "outcome", ["partial", "joined-possible-loss"])
+    assert len(from_csv) == 8 and "1.23457e+06" in set(from_csv["share"])
+    pd.testing.assert_frame_equal(from_parquet, from_csv)

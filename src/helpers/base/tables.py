@@ -143,6 +143,35 @@ def write_parquet_copy(df: pd.DataFrame, name: str, csv_bytes: int) -> Path | No
     return path
 
 
+def _parquet_rows(parquet: Path, column: str, wanted: list[str]) -> pd.DataFrame:
+    """read_table_rows from a table's Parquet copy: the rows whose column holds a wanted value, every cell as the text
+    the CSV holds (numbers printed as written, missing values empty)."""
+    table = fastparquet.ParquetFile(str(parquet))
+    if column not in table.columns:
+        return pd.DataFrame(columns=table.columns, dtype=str)
+    parts = [part[part[column].isin(wanted)] for part in table.iter_row_groups()]  # a row group at a time: bounded memory
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=table.columns)
+    return pd.DataFrame({name: [_as_written(v) for v in rows[name]] for name in table.columns}, dtype=str)
+
+
+def _as_written(value: object) -> str:
+    """A cell as csv_text writes it: missing as empty, floats as %.6g (float_format), anything else as str() prints it."""
+    if value is None or value != value:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def row_count(path: Path) -> int:
+    """Data rows of a build table's CSV: from the footer of its Parquet copy where it has one (the large tables, whose
+    CSV would take ~0.5 s a 50 MB to stream through), else counted as the CSV streams by."""
+    parquet = path.with_suffix(".parquet")
+    if parquet.exists():  # written with the CSV, or removed with it (write_parquet_copy, TableWriter)
+        return fastparquet.ParquetFile(str(parquet)).count()
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a whole document's text may exceed the 128 KB default
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return max(sum(1 for row in csv.reader(handle) if row) - 1, 0)
+
+
 def parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
     """The table with text column names and each column of one type (Parquet requires it): a column mixing text with
     numbers or booleans becomes text, missing values stay missing."""
@@ -176,6 +205,9 @@ def read_table_rows(name: str, column: str, values: Iterable[str]) -> pd.DataFra
     million rows is never in memory whole; with no such column, no rows. Every cell stays text: read_table types a
     column only when all its rows print back exactly, which a chunk cannot tell (the text is what the CSV shows)."""
     path, wanted = table_path(name), list(values)
+    parquet = path.with_suffix(".parquet")
+    if parquet.exists():  # the same rows, typed and compressed: a fraction of the CSV's parsing (0.3 s against 0.95 s
+        return _parquet_rows(parquet, column, wanted)  # for the cleaning log of 1,000 documents, measured)
     options = {"encoding": "utf-8-sig", "keep_default_na": False, "quoting": csv.QUOTE_MINIMAL, "engine": "c", "dtype": str}
     try:
         header = pd.read_csv(path, nrows=0, **options)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 
 from helpers.base import outputs, paths, schema
 from helpers.base.chinese import sentences
 from helpers.base.outputs import FIGURE_INDEX
-from helpers.base.tables import PARQUET_MIN_BYTES, read_table, read_table_rows
+from helpers.base.tables import PARQUET_MIN_BYTES, read_table, read_table_rows, row_count
 from helpers.stage1_load.places import gazetteer
 from helpers.stage3_framing import codebook
 from helpers.stage3_framing.streets import supported_pairs
@@ -900,13 +898,7 @@ def data_section() -> Section:
         also = (
             f' · <a class="csv" href="tables/{escape_html(parquet.name)}" download>Parquet: tables/{escape_html(parquet.name)}</a>' if parquet.exists() else ""
         )
-        rows.append(f'<li>{csv_link(path.stem)}{also} <span class="note">— {escape_html(TABLE_NOTES.get(path.stem, ""))} ({csv_rows(path):,} rows)</span></li>')
+        note = escape_html(TABLE_NOTES.get(path.stem, ""))
+        rows.append(f'<li>{csv_link(path.stem)}{also} <span class="note">— {note} ({row_count(path):,} rows)</span></li>')
     s.parts.append("<ul>" + "".join(rows) + "</ul>")
     return s
-
-
-def csv_rows(path: Path) -> int:
-    """Data rows of a build CSV, counted as it streams by (loading a 40 MB table to count it costs seconds and memory)."""
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a whole document's text may exceed the 128 KB default
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return max(sum(1 for row in csv.reader(handle) if row) - 1, 0)
