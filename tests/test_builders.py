@@ -540,6 +540,23 @@ def test_start_run_and_finish_record_this_runs_figures(tmp_path, monkeypatch):
     assert outputs.registered("02_words", "wordcloud_平湖") and not outputs.registered("02_words", "metrics_rates")
 
 
+def test_waiting_for_figures_fails_naming_a_figure_recorded_as_drawn_but_lost(tmp_path, monkeypatch):
+    """A drawing queued by a kernel that died between notebooks dies with its worker: the index still says drawn."""
+    monkeypatch.setattr(paths, "TABLES", tmp_path / "build" / "tables")
+    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
+    paths.ensure_dirs()
+    write_table(pd.DataFrame({"value": [65]}), "metrics")
+    drawn, lost = paths.FIGURES / "metrics_rates.png", paths.FIGURES / "metrics_largest_counts.png"
+    drawn.write_bytes(b"png")
+    lost.write_bytes(b"png")
+    outputs.finish("04_metrics", {"metrics_rates": drawn, "metrics_largest_counts": lost, "metrics_by_street_category": "no street figures"})
+    outputs.wait_for_figures()  # all there
+    lost.unlink()
+    assert outputs.lost_figures() == ["metrics_largest_counts"]
+    with pytest.raises(RuntimeError, match="recorded as drawn are missing: metrics_largest_counts "):
+        outputs.wait_for_figures()
+
+
 # ---------------------------------------------------------------- saved web pages (documents.csv reads .html too)
 PAGE = (
     "<html><head><title> 南湾街道：党建引领\n 基层治理 </title><style>p{color:red}</style></head><body>"

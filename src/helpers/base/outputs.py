@@ -7,7 +7,7 @@ registers is recorded in figure_index.csv as drawn or not, with the reason. The 
 index says it was drawn in this run. When run_notebooks runs every notebook in one kernel
 (engine.draws_across_notebooks), a notebook's figures may still be drawn while the next notebook runs: the index counts
 a figure under way as drawn (a drawing that fails stops the run, naming the figure), and `wait_for_figures()` (the
-report's first step, and the runner's last) waits for them.
+report's first step, and the runner's last) waits for them, then checks that every figure recorded as drawn is there.
 """
 
 from __future__ import annotations
@@ -113,8 +113,26 @@ def _drawn(path: Path) -> bool:
 
 def wait_for_figures() -> None:
     """Wait for every figure still being drawn (see the module's note) and stop the drawing worker; raise naming those
-    that failed."""
+    that failed, and those the index records as drawn whose file is missing (their drawing was lost: the kernel that
+    queued it died between notebooks, and its drawing worker with it, while the runner went on in a new kernel)."""
     engine.wait_beside()
+    lost = lost_figures()
+    if lost:
+        raise RuntimeError(
+            f"figures recorded as drawn are missing: {', '.join(lost)} (their drawing was lost, e.g. with a kernel that "
+            "died between notebooks: run the notebooks that draw them again)"
+        )
+
+
+def lost_figures() -> list[str]:
+    """The figures figure_index.csv records as drawn in this run whose PNG is not in figures/."""
+    if not (paths.TABLES / f"{FIGURE_INDEX}.csv").exists():
+        return []
+    index = read_table(FIGURE_INDEX)
+    if index.empty:
+        return []
+    drawn = index[index["drawn"].astype(str) == "True"]["figure"]
+    return sorted(name for name in drawn if not (paths.FIGURES / f"{name}.png").exists())
 
 
 def figure_status(index: pd.DataFrame, name: str) -> tuple[bool, str]:
