@@ -280,10 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [lines for lines in seed_lines(paths.ROOT / "seeds") if lines]
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_"))
     work.mkdir(parents=True, exist_ok=True)
+    resources_ready = warm_resource_cache()
     print(
         f"engine {os.environ.get('ENGINE', 'local')}, {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.1f} (other work on the machine slows wall times; CPU times less so), "
-        f"work folder {work}; resource cache {paths.RESOURCE_CACHE} ready in {warm_resource_cache():.1f} s "
+        f"work folder {work}; resource cache {paths.RESOURCE_CACHE} ready in {resources_ready:.1f} s "
         "(the runs share it, as builds on one machine do; their build caches start empty)",
         flush=True,
     )

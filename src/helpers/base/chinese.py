@@ -146,7 +146,8 @@ def resource_version() -> str:
 def resource_cached(name: str, build: Callable[[], Any]) -> Any:
     """build()'s value for a dictionary derived from the installed resources alone (no corpus): kept in the machine's
     resource cache (paths.RESOURCE_CACHE, shared by every build folder) under resource_version(), older versions
-    removed. A cold build then costs what bare jieba's does: its dictionary is loaded, not rebuilt (~3 s of CPU)."""
+    removed. A build into a new folder then loads these dictionaries, as bare jieba loads its own cached one, instead
+    of building them again (3-4 s of CPU)."""
     return marshal_cached(f"{name}-{resource_version()}.marshal", build, replaces=f"{name}-*.marshal", folder=paths.RESOURCE_CACHE)
 
 
@@ -195,7 +196,7 @@ def _prefix_dictionary() -> tuple[dict[str, int], int]:
 
 
 def new_tokenizer() -> jieba.Tokenizer:
-    """A new jieba tokenizer with the general dictionary loaded (from marshal_cached: a third of jieba's own load)."""
+    """A new jieba tokenizer with the general dictionary loaded (from the resource cache: a third of jieba's own load)."""
     jieba.setLogLevel(60)
     instance = jieba.Tokenizer()
     instance.tmp_dir = str(paths.RESOURCE_CACHE)  # were jieba to build its own cache, it would go here, not in /tmp
