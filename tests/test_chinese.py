@@ -49,6 +49,13 @@ def test_a_resource_cache_that_cannot_be_written_only_costs_time(tmp_path, monke
     assert chinese.resource_cached("probe", lambda: "built again") == "built again", "nothing was kept"
 
 
+def test_the_codebook_reads_the_same_with_libyamls_parser():
+    import yaml
+
+    assert yaml.__with_libyaml__, "PyYAML's wheel ships libyaml: read_yaml would fall back to the slow parser"
+    assert chinese.read_yaml(chinese.CODEBOOK) == yaml.safe_load(chinese.CODEBOOK.read_text(encoding="utf-8"))
+
+
 def test_pos_tagger_has_posseg_tags_and_tags_alike():
     ours = chinese.pos_tagger(jieba.posseg.POSTokenizer, chinese.domain_tokenizer())
     theirs = jieba.posseg.POSTokenizer(chinese.domain_tokenizer())

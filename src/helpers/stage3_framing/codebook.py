@@ -13,10 +13,9 @@ from pathlib import Path
 import jieba
 import numpy as np
 import pandas as pd
-import yaml
 
 from helpers.base import engine, paths
-from helpers.base.chinese import sentence_at, tokenizer
+from helpers.base.chinese import read_yaml, sentence_at, tokenizer
 from helpers.stage1_load.cleaning import clean_text
 from helpers.stage1_load.corpus import load_corpus
 
@@ -76,7 +75,7 @@ def _mapping(entry: dict, key: str) -> dict[str, str]:
 
 def read_codebook(path: Path = CODEBOOK) -> Codebook:
     """Read and validate the whole codebook: names, frames, tasks in file order, and skip_lines."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     codes = []
     for kind in KINDS:
         for entry in data.get(f"{kind}s") or []:
@@ -613,7 +612,7 @@ def unjudged_spans(sample: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
 
 def must_code(path: Path = CODEBOOK) -> list[dict[str, str]]:
     """The recall list of the codebook: phrases that must be coded, with their code and a real example sentence."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     return [{k: str(v) for k, v in row.items()} for row in data.get("must_code") or []]
 
 
