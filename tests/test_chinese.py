@@ -6,6 +6,7 @@ import marshal
 
 import jieba
 import jieba.posseg
+import pytest
 
 from helpers.base import chinese, paths
 
@@ -40,6 +41,22 @@ def test_resource_cache_is_shared_by_build_folders_and_keeps_one_version(tmp_pat
     assert chinese.resource_cached("probe", lambda: "not built again") == {"党建": (3, "n")}
     assert [p.name for p in (tmp_path / "resources").iterdir()] == [f"probe-{chinese.resource_version()}.marshal"]
     assert not (tmp_path / "first").exists() and not (tmp_path / "second").exists(), "nothing of it in a build folder"
+
+
+def test_a_file_written_whole_is_the_old_one_or_the_new_one_never_half(tmp_path):
+    path = tmp_path / "cache" / "probe-2.bin"
+    paths.write_whole(path, lambda partial: partial.write_bytes(b"old"))
+
+    def broken(partial):
+        partial.write_bytes(b"ha")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        paths.write_whole(path, broken)
+    assert path.read_bytes() == b"old" and [p.name for p in path.parent.iterdir()] == ["probe-2.bin"], "no partial file left"
+    (path.parent / "probe-1.bin").write_bytes(b"older")
+    paths.write_whole(path, lambda partial: partial.write_bytes(b"new"), replaces="probe-*.bin")
+    assert [p.name for p in path.parent.iterdir()] == ["probe-2.bin"] and path.read_bytes() == b"new"
 
 
 def test_a_resource_cache_that_cannot_be_written_only_costs_time(tmp_path, monkeypatch):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -127,13 +126,7 @@ def marshal_cached(name: str, build: Callable[[], Any], replaces: str = "", fold
     except (OSError, EOFError, ValueError, TypeError):  # not built yet, or cut short by a killed process
         value = build()
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-            partial.write_bytes(marshal.dumps(value))
-            os.replace(partial, path)  # atomic: a process reading concurrently sees the old file or the whole new one
-            for stale in folder.glob(replaces) if replaces else ():
-                if stale != path:
-                    stale.unlink(missing_ok=True)
+            paths.write_whole(path, lambda partial: partial.write_bytes(marshal.dumps(value)), replaces)
         except OSError:  # a folder that cannot be written (a read-only checkout's .cache): the value is good, not kept
             pass
         return value

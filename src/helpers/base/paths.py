@@ -1,8 +1,10 @@
-"""Every path the project uses, anchored at the project root (nbconvert runs notebooks from notebooks/)."""
+"""Every path the project uses, anchored at the project root (nbconvert runs notebooks from notebooks/), and how a
+cached file is written whole."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +38,23 @@ def ensure_dirs() -> None:
     """Create the output folders if they are missing."""
     for folder in (TABLES, CACHE, FIGURES):
         folder.mkdir(parents=True, exist_ok=True)
+
+
+def write_whole(path: Path, write: Callable[[Path], None], replaces: str = "") -> None:
+    """Make path by write(a partial file beside it) and rename that into place, so that a process reading concurrently
+    sees the old file or the whole new one; then remove the other files of its folder matching the glob `replaces`
+    (older versions of it). Raises OSError where the folder cannot be written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        partial.unlink(missing_ok=True)
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    for stale in path.parent.glob(replaces) if replaces else ():
+        if stale != path:
+            stale.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,6 @@ import hashlib
 import importlib.metadata
 import inspect
 import json
-import os
 import re
 import sqlite3
 import unicodedata
@@ -170,20 +169,16 @@ def _cedict_db() -> sqlite3.Connection:
 
 
 def _write_cedict(path: Path) -> None:
-    """CC-CEDICT's table written to path (whole, then renamed: a parallel reader never sees half); the tables of other
-    keys in its folder are removed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.unlink(missing_ok=True)
-    with sqlite3.connect(partial) as db:
-        db.execute("CREATE TABLE entries (term TEXT, position INTEGER, pinyin TEXT, senses TEXT)")
-        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", _cedict_index())
-        db.execute("CREATE INDEX by_term ON entries (term, position)")
-    db.close()
-    os.replace(partial, path)
-    for stale in path.parent.glob("cedict-*.sqlite"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
+    """CC-CEDICT's table written to path whole (paths.write_whole); the tables of other keys in its folder are removed."""
+
+    def write(partial: Path) -> None:
+        with sqlite3.connect(partial) as db:
+            db.execute("CREATE TABLE entries (term TEXT, position INTEGER, pinyin TEXT, senses TEXT)")
+            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", _cedict_index())
+            db.execute("CREATE INDEX by_term ON entries (term, position)")
+        db.close()
+
+    paths.write_whole(path, write, replaces="cedict-*.sqlite")
 
 
 def _cedict_index() -> list[tuple[str, int, str, str]]:
