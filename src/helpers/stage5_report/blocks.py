@@ -231,8 +231,8 @@ def font_face(text: str) -> str:
     key = hashlib.sha256(("woff:" + chars).encode("utf-8")).hexdigest()[:16]  # "woff:": subsets cached before the flavor was applied were OpenType
     cached = paths.CACHE / f"font-{key}.woff"
     if not cached.exists():  # a warm build with the same characters reads the subset back (no fontTools, no charts)
-        paths.CACHE.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(subset_font(chars))
+        subset = subset_font(chars)
+        paths.write_whole(cached, lambda partial: partial.write_bytes(subset), replaces="font-*.woff")
     data = base64.b64encode(cached.read_bytes()).decode("ascii")
     return f'@font-face{{font-family:"Report CJK";src:url(data:font/woff;base64,{data}) format("woff");}}'
 

@@ -129,10 +129,7 @@ def _draw_and_keep(chart: str, args: tuple, kwargs: dict, name: str, kept: Path)
     result = globals()[chart].__wrapped__(*args, **kwargs)
     if result != paths.FIGURES / f"{name}.png":
         raise RuntimeError(f"{chart} wrote {result}, not figures/{name}.png")
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    for old in kept.parent.glob(f"{glob.escape(name)}-*.png"):
-        old.unlink()
-    shutil.copyfile(result, kept)
+    paths.write_whole(kept, lambda partial: shutil.copyfile(result, partial), replaces=f"{glob.escape(name)}-*.png")
 
 
 def save(fig: plt.Figure, name: str) -> Path:
