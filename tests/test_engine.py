@@ -104,6 +104,34 @@ def test_map_batches_yields_each_batch_in_order(monkeypatch):
     assert [r for b in batches for r in b] == [counting.segment_text(t) for t in texts]
 
 
+TEST_PROCESS = os.getpid()
+
+
+def _where_and_when(text: str) -> tuple[str, int, float]:
+    """A stage function that is slow in a pool worker: (text, the process that ran it, when it finished)."""
+    if os.getpid() != TEST_PROCESS:
+        time.sleep(0.2)
+    return text, os.getpid(), time.monotonic()
+
+
+@pytest.mark.skipif(not engine.FORK, reason="the calling process computes beside forked workers only where fork is safe")
+def test_the_calling_process_works_ahead_while_the_workers_finish_a_batch(monkeypatch):
+    """Once the rest of a batch is with the workers, the calling process computes the next batch's chunks instead of
+    waiting for them; the batches still come in order, each whole."""
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+    monkeypatch.setattr(engine, "drawing", lambda: 0)
+    texts = [f"a{i:02d}" for i in range(16)]  # 4 characters each with the separator: two batches of 8
+    batches = engine.map_batches(_where_and_when, texts, stage="ahead", engine="local", cache=False, serial_below=0, batch_chars=32)
+    first = next(batches)
+    first_done = time.monotonic()
+    second = next(batches)
+    assert [len(first), len(second)] == [8, 8] and [t for t, _, _ in first + second] == texts
+    assert {pid for _, pid, _ in first} - {TEST_PROCESS}, "a worker did part of the first batch"
+    ahead = [t for t, pid, when in second if pid == TEST_PROCESS and when < first_done]
+    assert ahead, "this process computed part of the second batch before the first was complete"
+
+
 COUNTED = """
 CALLS = []
 

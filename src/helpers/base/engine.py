@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import warnings
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -306,7 +307,9 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
 
     local: this process computes one item, then n_workers() - 1 workers (see local_pool) take chunks from the front of
     the queue while this process works through the current batch's chunks from the back (a worker would hold what this
-    process holds already, so the pool's share of the peak drops by one worker and the results are the same). dask:
+    process holds already, so the pool's share of the peak drops by one worker and the results are the same), and then
+    through the next batch's from its back while the workers finish the current one (it used to wait for them: at
+    1,000 bench documents cleaning, in 9 batches, took 1.5 s longer, alternating runs of notebook 01). dask:
     chunks as tasks on the cluster (the same functions, pickled by reference: workers need this package installed).
     Workers keep up to two chunks each queued, also from the next batches, so they keep working while the caller
     handles a batch; no more than that is held ahead of the caller. The local workers exit when the stage ends (see
@@ -357,6 +360,7 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
     done: dict[int, list] = {}
     in_flight: dict = {}
     front = 0  # the next chunk to queue for the workers
+    backs = list(ends)  # chunks[backs[b]:ends[b]] of batch b are taken by this process
 
     def collect(block: bool) -> None:
         for future in finished(list(in_flight), block):
@@ -368,20 +372,25 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
         for b, end in enumerate(ends):
             start = ends[b - 1] if b else 0
             front = max(front, start)  # chunks before start were all taken, by this process or the workers
-            back = end  # chunks[back:end] are taken by this process
             while any(i not in done for i in range(start, end)):
                 if here and executor is None and workers > 1 and done:
                     executor = local_pool(workers - 1)  # after this process's first item: see FORK
                 while (executor or not here) and len(in_flight) < slots and front < len(chunks):
-                    if start <= front < end and front >= back:  # the rest of this batch is this process's
-                        front = end
+                    owner = bisect_right(ends, front)  # the batch of chunk `front`
+                    if front >= backs[owner]:  # the rest of that batch is this process's
+                        front = ends[owner]
                         continue
                     in_flight[submit(chunks[front])] = front
                     front += 1
-                if here and front < back:
-                    back -= 1
-                    done[back] = _run_chunk(func, chunks[back], star)
-                    bar.update(len(chunks[back]))
+                # This process takes the current batch's chunks from the back; once the rest of the batch is with the
+                # workers, the next batch's from its back, instead of waiting for the workers' last chunks.
+                ahead = here and executor and b + 1 < len(ends) and max(front, end) < backs[b + 1]
+                mine = b if front < backs[b] else b + 1 if ahead else None
+                if here and mine is not None:
+                    backs[mine] -= 1
+                    index = backs[mine]
+                    done[index] = _run_chunk(func, chunks[index], star)
+                    bar.update(len(chunks[index]))
                     collect(block=False)
                 else:
                     collect(block=True)
