@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -428,37 +427,6 @@ def test_a_stage_counts_a_busy_drawing_worker_as_a_taken_core(monkeypatch):
     with pytest.raises(RuntimeError, match="a worker was asked for"):
         engine.map_documents(counting.segment_text, texts, stage="free", engine="local", cache=False, serial_below=0)
     assert forks == [1]
-
-
-def _write_pid(path: Path, seconds: float) -> None:
-    """A job beside: wait, then write which process ran it."""
-    time.sleep(seconds)
-    path.write_text(str(os.getpid()), encoding="utf-8")
-
-
-def _fail_beside(path: Path) -> None:
-    raise ValueError(f"no {path.name}")
-
-
-@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
-def test_waiting_for_jobs_beside_runs_those_not_handed_to_the_worker_here(tmp_path, monkeypatch):
-    """The worker is handed one job at a time; whoever waits runs the jobs not yet handed over itself (its core would
-    idle), and a job that fails here is named like one that fails in the worker."""
-    monkeypatch.setenv("ENGINE", "local")
-    monkeypatch.setattr(engine, "n_workers", lambda: 2)
-    jobs = [tmp_path / f"job{i}" for i in range(4)]
-    engine.beside("job0", _write_pid, jobs[0], 1.0, makes=jobs[0])
-    for path in jobs[1:]:
-        engine.beside(path.name, _write_pid, path, 0.0, makes=path)
-    engine.beside("broken", _fail_beside, tmp_path / "broken")
-    assert engine._HANDED == ["job0"] and list(engine._WAITING) == ["job1", "job2", "job3", "broken"]
-    assert engine.drawing() == 1 and engine.being_made(jobs[3])
-    with pytest.raises(RuntimeError, match=r"^1 job\(s\) run beside the notebook failed: broken: ValueError: no broken$"):
-        engine.wait_beside()
-    made_by = {path.name: int(path.read_text(encoding="utf-8")) for path in jobs}
-    assert made_by["job0"] != os.getpid(), "the job handed over is the worker's"
-    assert {made_by[f"job{i}"] for i in (1, 2, 3)} == {os.getpid()}, "the others were run here while the worker slept"
-    assert not engine._BESIDE and not engine._WAITING and not engine._HANDED and not engine._BESIDE_POOL
 
 
 @pytest.mark.slow

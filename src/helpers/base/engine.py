@@ -7,9 +7,8 @@ results are too large to hold all at once (the cleaning log): one pool and one p
 The engine comes from the ENGINE environment variable (`make report ENGINE=dask`): "local" (default: a process pool
 as large as the machine), "serial", or "dask" (DASK_SCHEDULER=host:port for an existing cluster, else a LocalCluster
 on this machine). `beside(name, func, *args)` runs work whose result is a file (a chart) in a pool forked from the
-kernel while the notebook goes on; `wait_beside()` waits for it, running here the jobs the worker has not started (at
-the notebook's end, or, when run_notebooks runs every notebook in one kernel, before the report reads the figures: see
-DRAW_ACROSS_NOTEBOOKS).
+kernel while the notebook goes on; `wait_beside()` waits for it (at the notebook's end, or, when run_notebooks runs
+every notebook in one kernel, before the report reads the figures: see DRAW_ACROSS_NOTEBOOKS).
 """
 
 from __future__ import annotations
@@ -29,13 +28,11 @@ import os
 import pickle
 import sqlite3
 import sys
-import threading
 import time
 import warnings
 from bisect import bisect_right
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
@@ -554,24 +551,18 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # and 50.1 s after, with the same tables and figures. While it draws, a stage of map_documents counts its core as
 # taken (one worker fewer: on two cores, none), since a third busy process gains no time and costs memory (at 1,000
 # documents the peak was 1.08 GB with it, summing PSS).
-# Jobs go to the worker one at a time (the next when the last is done), not all at once: the pool would hand it the
-# next before the current one ends, and a job handed over can no longer be taken back. When the notebook has to wait
-# for its drawings (outputs.finish standing alone, the report's first step), it draws the jobs not yet handed over
-# itself, newest first, while the worker goes on with the older ones: the kernel's core would otherwise idle (the seeds'
-# report waited ~11 s for its charts). A drawing is the same bytes in either process: the worker is forked from the
-# kernel after the font is registered (tests/test_charts.py checks it).
 # One drawing worker: with the kernel that makes two busy cores. A second worker drew the charts of notebook 02 faster
 # but held its own copy of every page the kernel wrote meanwhile: at 1,000 documents the build's peak rose from 912 to
-# 1,001 MB (the sum of PSS, `make bench`).
+# 1,001 MB (the sum of PSS, `make bench`). Tried and reverted as well: handing the worker one chart at a time and
+# letting the kernel draw the charts not yet handed over while it waits at the report's first step. The seeds' cold
+# build took 21-23 s instead of 26-37 s (alternating runs), but at 1,000 documents no gain showed (55-61 s either way)
+# and the peak rose from 936 to 1,029 MB, the kernel and the worker each holding a chart's pixels at once.
 BESIDE_WORKERS = 1
 # Set by helpers.run_notebooks for the one kernel it runs every notebook in: drawings started by a notebook may go on
 # while the next notebook runs (the report waits for them, and the runner does before it stops the kernel).
 DRAW_ACROSS_NOTEBOOKS = "ENGINE_DRAW_ACROSS_NOTEBOOKS"
-_BESIDE: dict[str, tuple[Future, Path | None, Callable, tuple]] = {}  # job name -> (its future, its file, func, args)
+_BESIDE: dict[str, tuple[Any, Path | None]] = {}  # job name -> (its future, the file it makes)
 _BESIDE_POOL: list = []  # the pool, once started
-_WAITING: deque[str] = deque()  # jobs not yet handed to the worker, oldest first
-_HANDED: list[str] = []  # the job the worker has (at most one)
-_FEED_LOCK = threading.Lock()  # the pool's result thread hands over the next job while the kernel may take some back
 
 
 def runs_beside() -> bool:
@@ -642,63 +633,7 @@ def beside(name: str, func: Callable, *args: Any, makes: Path | None = None) -> 
         return
     if name in _BESIDE:
         _finish_beside(name)
-    pool = _beside_pool()
-    _BESIDE[name] = (Future(), makes, func, args)
-    with _FEED_LOCK:
-        _WAITING.append(name)
-    _hand_over(pool)
-
-
-def _hand_over(pool) -> None:
-    """Give the worker the oldest waiting job if it has none (called again, from the pool's thread, when it is done)."""
-    with _FEED_LOCK:
-        if _HANDED or not _WAITING:
-            return
-        name = _WAITING.popleft()
-        _HANDED.append(name)
-        future, _, func, args = _BESIDE[name]
-        future.set_running_or_notify_cancel()
-    try:
-        handed = pool.submit(_run_beside, func, *args)
-    except Exception as exc:  # noqa: BLE001 - a broken or stopped pool: this job fails, named, and so will the next
-        handed = Future()
-        handed.set_exception(exc)
-    handed.add_done_callback(lambda done: _handed_back(pool, name, future, done))
-
-
-def _handed_back(pool, name: str, future: Future, done: Future) -> None:
-    """The worker is done with a job: hand it the next one, then pass the outcome on."""
-    with _FEED_LOCK:
-        _HANDED.remove(name)
-    _hand_over(pool)
-    if done.exception() is None:
-        future.set_result(None)
-    else:
-        future.set_exception(done.exception())
-
-
-def _take_back(name: str | None = None) -> str | None:
-    """Take back a job not yet handed to the worker (that one, or else the newest); its name, or None."""
-    with _FEED_LOCK:
-        if name is None and _WAITING:
-            name = _WAITING.pop()
-        elif name in _WAITING:
-            _WAITING.remove(name)
-        else:
-            return None
-    return name
-
-
-def _run_here(name: str) -> None:
-    """Run a taken-back job in this process; its future holds the outcome, as if the worker had run it."""
-    future, _, func, args = _BESIDE[name]
-    future.set_running_or_notify_cancel()
-    try:
-        _run_beside(func, *args)
-    except Exception as exc:  # noqa: BLE001 - reported by _finish_beside, like a failure in the worker
-        future.set_exception(exc)
-    else:
-        future.set_result(None)
+    _BESIDE[name] = (_beside_pool().submit(_run_beside, func, *args), makes)
 
 
 def drawing() -> int:
@@ -713,8 +648,6 @@ def being_made(path: Path) -> bool:
 
 def _finish_beside(name: str) -> None:
     """Wait for one job; raise RuntimeError naming it if it failed or its worker died."""
-    if _take_back(name):
-        _run_here(name)
     future = _BESIDE.pop(name)[0]
     try:
         future.result()
@@ -725,10 +658,8 @@ def _finish_beside(name: str) -> None:
 
 
 def wait_beside() -> None:
-    """Wait for every job started by `beside` (drawing here, newest first, those not yet handed to the worker) and stop
-    the pool; raise naming the jobs that failed (the others are still waited for)."""
-    while name := _take_back():
-        _run_here(name)
+    """Wait for every job started by `beside` and stop the pool; raise naming the jobs that failed (the others are
+    still waited for)."""
     errors = []
     while _BESIDE:
         try:
