@@ -555,10 +555,9 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # but held its own copy of every page the kernel wrote meanwhile: at 1,000 documents the build's peak rose from 912 to
 # 1,001 MB (the sum of PSS, `make bench`). Tried and reverted as well: handing the worker one chart at a time and
 # letting the kernel draw the charts not yet handed over while it waits at the report's first step. The seeds' cold
-# build took 21-23 s instead of 26-37 s (alternating runs), but at 1,000 documents no gain showed (48-59 s before,
-# 55-61 s after)
-# and the peak rose (the same corpus traced: 929 against 987 MB; `make bench`: 1,029 MB, over the 1 GB bound), the
-# kernel and the worker each holding a chart's pixels at once.
+# build took 21-23 s instead of 26-37 s (alternating runs), but at 1,000 documents no gain showed (48-59 s before, 55-61
+# s after) and the peak rose (the same corpus traced: 929 against 987 MB; `make bench`: 1,029 MB, over the 1 GB bound),
+# the kernel and the worker each holding a chart's pixels at once.
 BESIDE_WORKERS = 1
 # Set by helpers.run_notebooks for the one kernel it runs every notebook in: drawings started by a notebook may go on
 # while the next notebook runs (the report waits for them, and the runner does before it stops the kernel).
