@@ -124,7 +124,7 @@ print(time.perf_counter() - start, time.process_time() - cpu, n)
 WARM_RESOURCES = """
 from helpers.base import chinese
 from helpers.stage5_report import bilingual
-chinese.new_tokenizer(), chinese.jieba_entries(), chinese.common_characters(), bilingual._cedict_db()
+chinese.new_tokenizer(), chinese.jieba_entries(), chinese.common_characters(), bilingual.cedict_entries("党建")
 """
 
 

@@ -381,9 +381,12 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
                     front += 1
                 # This process takes the current batch's chunks from the back; once the rest of the batch is with the
                 # workers, the next batch's from its back, instead of waiting for the workers' last chunks.
-                ahead = here and executor and b + 1 < len(ends) and max(front, end) < backs[b + 1]
-                mine = b if front < backs[b] else b + 1 if ahead else None
-                if here and mine is not None:
+                mine = None
+                if here and front < backs[b]:
+                    mine = b
+                elif here and executor and b + 1 < len(ends) and max(front, end) < backs[b + 1]:
+                    mine = b + 1
+                if mine is not None:
                     backs[mine] -= 1
                     index = backs[mine]
                     done[index] = _run_chunk(func, chunks[index], star)
