@@ -3,10 +3,13 @@ states the numbers of its tables (worked out by hand in the comments), and shows
 
 from __future__ import annotations
 
+import io
 import re
 
 import pandas as pd
 import pytest
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
 from PIL import Image
 
 from helpers.base import outputs, paths, schema
@@ -435,6 +438,26 @@ def test_font_face_embeds_a_cached_subset(tmp_path, monkeypatch):
     assert cached.read_bytes()[:4] == b"wOFF"
     stamp = cached.stat().st_mtime_ns
     assert blocks.font_face("建党") == rule and cached.stat().st_mtime_ns == stamp  # the same characters: the cached subset
+
+
+def test_the_font_subset_keeps_the_asked_characters_with_the_full_fonts_outlines_and_line_metrics():
+    """The subset is cut without recomputing font-wide bounding boxes: each kept glyph must still be the full font's
+    glyph (same advance, same outline bounds), and the line metrics browsers use must be the full font's."""
+    data = blocks.subset_font("党建引领")
+    assert data[:4] == b"wOFF" and len(data) < 20_000
+    small, full = TTFont(io.BytesIO(data)), TTFont(str(paths.cjk_font_path()))
+    assert set(small.getBestCmap()) >= {ord(c) for c in "党建引领"} and not {ord(c) for c in "平湖"} & set(small.getBestCmap())
+    for char in "党建引领":
+        mine, theirs = small.getBestCmap()[ord(char)], full.getBestCmap()[ord(char)]
+        assert small["hmtx"][mine][0] == full["hmtx"][theirs][0]
+        bounds = []
+        for font, glyph in ((small, mine), (full, theirs)):
+            pen = BoundsPen(font.getGlyphSet())
+            font.getGlyphSet()[glyph].draw(pen)
+            bounds.append(pen.bounds)
+        assert bounds[0] == bounds[1] and bounds[0] is not None, char
+    for table, field in (("hhea", "ascent"), ("hhea", "descent"), ("OS/2", "sTypoAscender"), ("OS/2", "usWinAscent")):
+        assert getattr(small[table], field) == getattr(full[table], field), (table, field)
 
 
 def test_write_report(tmp_path):

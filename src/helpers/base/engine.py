@@ -66,6 +66,11 @@ FORK = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_st
 # jieba here. It was not tuned further.
 SERIAL_BELOW_CHARS = 200_000 if FORK else 3_000_000
 CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
+# Chunks queued for each worker at a time. The calling process refills the queue only between its own chunks and its
+# handling of each batch, so the queue must outlast both. Cleaning 1,000 bench documents (9 batches), alternating runs:
+# with 2 the worker ran dry and the calling process did 22 of the chunks itself, 5.5 s; with 3, 17 chunks, 5.1 s;
+# with 4, 13 chunks, 5.2 s (the calling process then waited 0.55 s for the worker). More only holds results longer.
+QUEUED_PER_WORKER = 3
 # Pool workers exit when their stage ends: a fresh worker holds ~250-320 MB (pandas, jieba and that stage's
 # dictionaries), a forked one what it has written to since the fork; either would otherwise sit beside the notebook's
 # own later peak (charts, reports).
@@ -308,9 +313,9 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
     through the next batch's from its back while the workers finish the current one (it used to wait for them: at
     1,000 bench documents cleaning, in 9 batches, took 1.5 s longer, alternating runs of notebook 01). dask:
     chunks as tasks on the cluster (the same functions, pickled by reference: workers need this package installed).
-    Workers keep up to two chunks each queued, also from the next batches, so they keep working while the caller
-    handles a batch; no more than that is held ahead of the caller. The local workers exit when the stage ends (see
-    the note at the top of this module)."""
+    Workers keep up to QUEUED_PER_WORKER chunks each queued, also from the next batches, so they keep working while
+    the caller handles a batch; no more than that is held ahead of the caller. The local workers exit when the stage
+    ends (see the note at the top of this module)."""
     if mode == "serial":
         for batch in batches:
             yield _serial(func, batch, star, bar)
@@ -322,7 +327,7 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
 
         info = client.scheduler_info()
         workers = max(1, len(info.get("workers", {}))) if info else n_workers()
-        executor, slots, here = None, 2 * workers, False
+        executor, slots, here = None, QUEUED_PER_WORKER * workers, False
 
         def submit(chunk: list):
             return client.submit(_run_chunk, func, chunk, star, pure=False)
@@ -334,7 +339,7 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
 
     else:
         workers = max(1, n_workers() - drawing())  # a core that draws is taken (see the note at `beside`)
-        executor, slots, here = None, 2 * (workers - 1), True
+        executor, slots, here = None, QUEUED_PER_WORKER * (workers - 1), True
 
         def submit(chunk: list):
             return executor.submit(_run_chunk, func, chunk, star)
