@@ -3,6 +3,8 @@ states the numbers of its tables (worked out by hand in the comments), and shows
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import re
 
@@ -438,6 +440,19 @@ def test_font_face_embeds_a_cached_subset(tmp_path, monkeypatch):
     assert cached.read_bytes()[:4] == b"wOFF"
     stamp = cached.stat().st_mtime_ns
     assert blocks.font_face("建党") == rule and cached.stat().st_mtime_ns == stamp  # the same characters: the cached subset
+
+
+def test_a_subset_cached_by_an_older_cut_is_not_embedded(tmp_path, monkeypatch):
+    """Same characters, same bytes, whatever the cache holds: a subset cached under the key of the cut before (WOFF
+    with recomputed bounds, key prefix "woff:") must not stand in for this cut's."""
+    monkeypatch.setattr(paths, "CACHE", tmp_path)
+    chars = "党建"
+    stale = tmp_path / f"font-{hashlib.sha256(('woff:' + chars).encode('utf-8')).hexdigest()[:16]}.woff"
+    stale.write_bytes(b"wOFF stale subset")
+    rule = blocks.font_face(f"<p>{chars}</p>")
+    embedded = base64.b64decode(re.search(r"base64,([^)]+)\)", rule).group(1))
+    assert embedded == blocks.subset_font(chars) != b"wOFF stale subset"
+    assert not stale.exists(), "the new cut replaces the cached subsets of the old one"
 
 
 def test_the_font_subset_keeps_the_asked_characters_with_the_full_fonts_outlines_and_line_metrics():

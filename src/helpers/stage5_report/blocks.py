@@ -225,10 +225,15 @@ def build_info(folder: Path | None = None) -> BuildInfo:
 
 
 # ---------------------------------------------------------------- the font
+SUBSET_CUT = "woff,no-recalc-bounds:"  # part of a cached subset's key: change it when subset_font cuts differently
+
+
 def font_face(text: str) -> str:
     """An @font-face rule with Noto Sans SC cut down to the characters the report uses (WOFF, base64)."""
     chars = "".join(sorted({c for c in text if ord(c) > 0x2E7F}))
-    key = hashlib.sha256(("woff:" + chars).encode("utf-8")).hexdigest()[:16]  # "woff:": subsets cached before the flavor was applied were OpenType
+    # The prefix names how the subset is cut (WOFF, font-wide bounds not recomputed: see subset_font), so a subset cached
+    # by an older cut is never embedded in a new build: the same characters give the same bytes, whatever the cache held.
+    key = hashlib.sha256((SUBSET_CUT + chars).encode("utf-8")).hexdigest()[:16]
     cached = paths.CACHE / f"font-{key}.woff"
     if not cached.exists():  # a warm build with the same characters reads the subset back (no fontTools, no charts)
         subset = subset_font(chars)
