@@ -7,6 +7,7 @@ import marshal
 import jieba
 import jieba.posseg
 import pytest
+import yaml
 
 from helpers.base import chinese, paths
 
@@ -67,8 +68,6 @@ def test_a_resource_cache_that_cannot_be_written_only_costs_time(tmp_path, monke
 
 
 def test_the_codebook_reads_the_same_with_libyamls_parser():
-    import yaml
-
     assert yaml.__with_libyaml__, "PyYAML's wheel ships libyaml: read_yaml would fall back to the slow parser"
     assert chinese.read_yaml(chinese.CODEBOOK) == yaml.safe_load(chinese.CODEBOOK.read_text(encoding="utf-8"))
 
