@@ -449,3 +449,83 @@ def test_runner_waits_for_drawings_left_by_its_notebooks(tmp_path, capsys, monke
     assert err.startswith("figures drawn beside the notebooks failed: ") and "figure broken_probe: ValueError" in err, err
     assert "across True" in (tmp_path / "html" / "09_draw.html").read_text(encoding="utf-8")
     assert engine.DRAW_ACROSS_NOTEBOOKS not in os.environ, "set for the kernel only"
+
+
+def _write_pid(path: str, seconds: float = 0.0) -> None:
+    """A job beside: after `seconds`, write the id of the process that ran it."""
+    time.sleep(seconds)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(str(os.getpid()))
+
+
+def _refuse(reason: str) -> None:
+    """A job beside that fails."""
+    raise ValueError(reason)
+
+
+def _beside_on_two_cores(monkeypatch) -> None:
+    monkeypatch.setenv("ENGINE", "local")
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+
+
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_a_small_job_waits_for_a_busy_worker_and_the_waiting_kernel_does_it(tmp_path, monkeypatch):
+    """A small job (a word cloud) is not queued behind the worker's large ones: while the worker is busy it waits, and
+    the process that waits for the drawings does it itself, on the core it would leave idle; it still counts as being
+    made, and its failure is reported like the worker's."""
+    _beside_on_two_cores(monkeypatch)
+    large, small, bad = tmp_path / "large", tmp_path / "small", tmp_path / "bad"
+    try:
+        engine.beside("large", _write_pid, str(large), 1.5, makes=large)
+        engine.beside("small", _write_pid, str(small), makes=small, small=True)
+        engine.beside("bad", _refuse, "a cloud that cannot be drawn", makes=bad, small=True)
+        assert "small" not in engine._BESIDE and engine.being_made(small) and engine.drawing() == 1
+        with pytest.raises(RuntimeError, match="bad: ValueError: a cloud that cannot be drawn"):
+            engine.wait_beside()
+    finally:
+        engine.wait_beside()
+    assert int(small.read_text()) == os.getpid(), "drawn by the waiting process"
+    assert int(large.read_text()) != os.getpid(), "drawn by the worker"
+    assert not engine._SPARE and not engine._BESIDE and not engine._BESIDE_POOL
+
+
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_a_small_job_goes_to_an_idle_worker(tmp_path, monkeypatch):
+    """With nothing else to do, the worker takes a small job at once, and the next one when it has finished it."""
+    _beside_on_two_cores(monkeypatch)
+    first, second = tmp_path / "first", tmp_path / "second"
+    try:
+        engine.beside("first", _write_pid, str(first), 0.5, makes=first, small=True)
+        engine.beside("second", _write_pid, str(second), makes=second, small=True)
+        assert "first" in engine._BESIDE and list(engine._SPARE)[0][0] == "second"
+        deadline = time.monotonic() + 30
+        while "second" not in engine._BESIDE and time.monotonic() < deadline:  # handed over when the first ends
+            time.sleep(0.05)
+        engine.wait_beside()
+    finally:
+        engine.wait_beside()
+    assert os.getpid() not in {int(first.read_text()), int(second.read_text())}, "both drawn by the worker"
+
+
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_the_drawing_workers_warm_up_is_no_drawing_and_its_failure_is_reported(monkeypatch):
+    """The warm-up a worker starts with (engine.start_beside) does not make a stage count its core as taken, and a
+    warm-up that fails is reported when the drawings are waited for."""
+    import gc
+
+    _beside_on_two_cores(monkeypatch)
+    try:
+        engine.start_beside(_refuse_slowly)
+        assert engine._WARM_UP and engine.drawing() == 0
+        with pytest.raises(RuntimeError, match="warm-up: ValueError: not warm"):
+            engine.wait_beside()
+    finally:
+        engine.wait_beside()
+        gc.unfreeze()  # start_beside froze this test process's objects
+    assert not engine._WARM_UP and not engine._BESIDE_POOL
+
+
+def _refuse_slowly() -> None:
+    """A warm-up that takes a while, then fails."""
+    time.sleep(0.5)
+    raise ValueError("not warm")

@@ -28,9 +28,11 @@ import os
 import pickle
 import sqlite3
 import sys
+import threading
 import time
 import warnings
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -65,7 +67,12 @@ FORK = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_st
 # keeps tiny corpora (the seeds: 70,000 characters) in one process; 200,000 characters take about a second of
 # jieba here. It was not tuned further.
 SERIAL_BELOW_CHARS = 200_000 if FORK else 3_000_000
-CHUNKS_PER_WORKER = 8  # enough chunks to balance uneven documents and move the progress bar, few enough to batch IPC
+# Chunks per worker over a stage: enough to balance uneven documents and move the progress bar, few enough to batch
+# IPC. When this process has taken the last chunk, it waits for the ones still queued for the workers (up to
+# QUEUED_PER_WORKER each), so smaller chunks mean a shorter wait: cutting 1,000 bench documents with jieba (one batch),
+# the kernel waited ~0.85 s with 8 and ~0.25 s with 16 (4.5 and 4.2 s in all, traced at 0.2 s). Cleaning is cut by
+# batches of its own (at least two chunks per worker each) and is the same with either.
+CHUNKS_PER_WORKER = 16
 # Chunks queued for each worker at a time. The calling process refills the queue only between its own chunks and its
 # handling of each batch, so the queue must outlast both. Cleaning 1,000 bench documents (9 batches), alternating runs:
 # with 2 the worker ran dry and the calling process did 22 of the chunks itself, 5.5 s; with 3, 17 chunks, 5.1 s;
@@ -572,6 +579,18 @@ BESIDE_WORKERS = 1
 DRAW_ACROSS_NOTEBOOKS = "ENGINE_DRAW_ACROSS_NOTEBOOKS"
 _BESIDE: dict[str, tuple[Any, Path | None]] = {}  # job name -> (its future, the file it makes)
 _BESIDE_POOL: list = []  # the pool, once started
+# The drawing worker's warm-up job (start_beside), kept apart from _BESIDE: a stage that started while it runs must
+# not count the worker's core as taken, since it holds the core for a fraction of a second, not a chart's seconds.
+_WARM_UP: list = []
+# Small jobs (a word cloud: ~0.2 s and a few MB) wait in _SPARE and go to the worker only when it has nothing else to
+# do, so the large charts are drawn first; the small ones still waiting when the kernel comes to wait for the drawings
+# (the report, or a notebook's end) it draws itself, on the core it would otherwise leave idle, while the worker draws
+# what it holds. A large chart is never drawn in the kernel: its pixels beside the kernel's and the worker's memory
+# passed 1 GB (see BESIDE_WORKERS). At 1,000 bench documents the kernel reached the report ~3 s before the last chart.
+_SPARE: deque = deque()  # (name, func, args, makes) of small jobs not handed to the worker yet
+# _BESIDE and _SPARE are changed by the kernel and by the pool's result thread (the callback that hands a small job to
+# the worker once it is idle, _hand_spare).
+_LOCK = threading.RLock()
 
 
 def runs_beside() -> bool:
@@ -621,43 +640,78 @@ def _beside_pool():
     return _BESIDE_POOL[0]
 
 
-def start_beside() -> None:
+def start_beside(warm_up: Callable[[], None] | None = None) -> None:
     """Fork the drawing worker now, if `beside` will use one, for a caller whose kernel is still small (no corpus
     loaded) and who keeps it across notebooks. The objects made so far (imported modules, loaded dictionaries) are
     first frozen out of this process's garbage collections (gc.freeze): a collection writes to every object it walks,
     which would copy each page the two processes share; they are not garbage anyway. Measured at 1,000 documents (sum
-    of PSS): the build's peak was 1,001 MB without the freeze and 954 MB with it."""
+    of PSS): the build's peak was 1,001 MB without the freeze and 954 MB with it.
+
+    warm_up, a module-level function, is then the worker's first job: what its first drawing would load anyway, loaded
+    while the kernel reads the corpus instead (see _WARM_UP). It is not counted as drawing (see `drawing`), and its
+    failure is reported by wait_beside."""
     if runs_beside() and not _BESIDE_POOL:
         gc.freeze()
-        _beside_pool()
+        pool = _beside_pool()
+        if warm_up is not None:
+            _WARM_UP.append(pool.submit(_run_beside, warm_up))
 
 
-def beside(name: str, func: Callable, *args: Any, makes: Path | None = None) -> None:
+def beside(name: str, func: Callable, *args: Any, makes: Path | None = None, small: bool = False) -> None:
     """Start func(*args) beside this process (in the forked pool; here, when runs_beside() is False).
 
     func must be a module-level function whose effect is a file (`makes`; its return value is dropped); args are
-    pickled. A job of the same name still running is waited for first (a re-run cell)."""
+    pickled. A job of the same name still running is waited for first (a re-run cell). A small job waits until the
+    worker is idle, or is done by this process when it waits for the drawings (see _SPARE)."""
     if not runs_beside():
         func(*args)
         return
-    if name in _BESIDE:
+    with _LOCK:
+        for job in [job for job in _SPARE if job[0] == name]:  # not started: the re-run cell's job replaces it
+            _SPARE.remove(job)
+        running = name in _BESIDE
+    if running:
         _finish_beside(name)
-    _BESIDE[name] = (_beside_pool().submit(_run_beside, func, *args), makes)
+    pool = _beside_pool()
+    if small:
+        with _LOCK:
+            _SPARE.append((name, func, args, makes))
+        _hand_spare()
+        return
+    future = pool.submit(_run_beside, func, *args)
+    with _LOCK:
+        _BESIDE[name] = (future, makes)
+    future.add_done_callback(_hand_spare)
+
+
+def _hand_spare(_finished: Any = None) -> None:
+    """Give the worker the next small job if it has nothing else queued or running (run by the kernel, and by the
+    pool's result thread each time a job ends)."""
+    with _LOCK:
+        if not _SPARE or not _BESIDE_POOL or any(not job[0].done() for job in _BESIDE.values()):
+            return
+        name, func, args, makes = _SPARE.popleft()
+        future = _BESIDE_POOL[0].submit(_run_beside, func, *args)
+        _BESIDE[name] = (future, makes)
+    future.add_done_callback(_hand_spare)
 
 
 def drawing() -> int:
     """How many drawing workers are busy now (jobs started by `beside` and not finished)."""
-    return min(BESIDE_WORKERS, sum(not job[0].done() for job in _BESIDE.values()))
+    with _LOCK:
+        return min(BESIDE_WORKERS, sum(not job[0].done() for job in _BESIDE.values()))
 
 
 def being_made(path: Path) -> bool:
-    """Whether a job started by `beside` and not yet waited for makes this file."""
-    return any(job[1] == path for job in _BESIDE.values())
+    """Whether a job started by `beside` (or waiting to be, see _SPARE) and not yet waited for makes this file."""
+    with _LOCK:
+        return any(job[1] == path for job in _BESIDE.values()) or any(job[3] == path for job in _SPARE)
 
 
 def _finish_beside(name: str) -> None:
     """Wait for one job; raise RuntimeError naming it if it failed or its worker died."""
-    future = _BESIDE.pop(name)[0]
+    with _LOCK:
+        future = _BESIDE.pop(name)[0]
     try:
         future.result()
     except BrokenProcessPool:
@@ -666,13 +720,41 @@ def _finish_beside(name: str) -> None:
         raise RuntimeError(f"{name}: {type(exc).__name__}: {exc}") from None
 
 
+def _do_spare_here() -> list[str]:
+    """Do the small jobs the worker has not taken, here, one at a time, while it draws; the failures, one line each."""
+    errors, done = [], 0
+    while True:
+        with _LOCK:
+            if not _SPARE:
+                break
+            name, func, args, _ = _SPARE.popleft()
+        try:
+            func(*args)
+        except Exception as exc:  # noqa: BLE001 - reported with the worker's failures
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        done += 1
+    if done:
+        release_memory()
+    return errors
+
+
 def wait_beside() -> None:
     """Wait for every job started by `beside` and stop the pool; raise naming the jobs that failed (the others are
     still waited for)."""
     errors = []
-    while _BESIDE:
+    while _WARM_UP:
         try:
-            _finish_beside(next(iter(_BESIDE)))
+            _WARM_UP.pop().result()
+        except Exception as exc:  # noqa: BLE001 - reported with the drawings' failures
+            errors.append(f"the drawing worker's warm-up: {type(exc).__name__}: {exc}")
+    errors += _do_spare_here()
+    while True:
+        with _LOCK:
+            if not _BESIDE:
+                break
+            name = next(iter(_BESIDE))
+        try:
+            _finish_beside(name)
         except RuntimeError as exc:
             errors.append(str(exc))
     while _BESIDE_POOL:

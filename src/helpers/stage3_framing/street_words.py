@@ -1,8 +1,11 @@
 """The words distinctive of a street (notebook 02): each study-area street's sentences against the rest of the
 study area's, one exact test per term, Benjamini–Hochberg corrected, per genre and pooled.
 
-Kept apart from streets.py because it needs scipy.stats (about 1.3 s and 60 MB to import): notebooks 03 and 05,
-which read the streets' framing, do not load it.
+Kept apart from streets.py because it needs scipy.stats (about 0.8 s and 60 MB to import): notebooks 03 and 05,
+which read the streets' framing, do not load it. Even here it is imported by `keyness`, not at the top: notebook 02
+imports this module before its first chart can be drawn, and everything the kernel does before that chart delays the
+drawing worker, whose charts decide when the report can start (at 1,000 documents the kernel meets the report seconds
+before the last chart is drawn, so a second's work after the first chart costs no time).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from array import array
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, hypergeom
 
 from helpers.base import schema
 from helpers.stage3_framing.streets import MIN_GROUPS, SENTENCE_TOKENS, group_order, strata, with_groups
@@ -84,6 +86,8 @@ def keyness(segments: pd.DataFrame, tokens: dict[str, list[str]], keep, fdr: flo
 
     The text is read once (sentence_presence); each stratum adds up its cells, and each street's "rest" is the
     stratum's total minus the street. Every test of every street runs in one vectorised call."""
+    from scipy.stats import false_discovery_control, hypergeom  # here, not at the top: see the module's note
+
     segments = with_groups(segments)
     inside = segments[segments["scope"] == schema.IN_AREA]
     cells, vocab, n_sentences, present, counted = sentence_presence(inside, tokens, keep)
