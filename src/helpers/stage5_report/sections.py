@@ -32,13 +32,7 @@ DOUBTFUL_OUTCOMES = ("partial", "joined-possible-loss")  # edits after which the
 
 # ---------------------------------------------------------------- the sections, from the tables
 def load_tables() -> dict[str, pd.DataFrame]:
-    """Every table the report reads (written by notebooks 01-04), once every figure they asked for is drawn."""
-    # Figures may still be drawn beside the notebooks (see helpers.base.outputs). Waiting for them all here, not where
-    # each is embedded, stops the drawing worker before the report's own peak (measured at 1,000 documents: embedding
-    # as they come saved no time, and the worker's ~290 MB beside the kernel's 690 MB raised the peak to 1.07 GB). Reading
-    # the tables first and waiting after, so that reading overlaps the last charts, was tried too: the kernel held 650 MB
-    # beside the worker's 303-310 MB, and the peak was 1,049 and 1,058 MB in two runs (against 957 MB waiting first).
-    outputs.wait_for_figures()
+    """Every table the report reads (written by notebooks 01-04), then every figure they asked for, once drawn."""
     names = [
         "documents",
         "segments",
@@ -62,6 +56,12 @@ def load_tables() -> dict[str, pd.DataFrame]:
     found = {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
     if (paths.TABLES / "cleaning_log.csv").exists():  # ~800,000 rows at 4,000 documents: only the doubtful ones are shown
         found["cleaning_log"] = read_table_rows("cleaning_log", "outcome", DOUBTFUL_OUTCOMES)
+    # Figures may still be drawn beside the notebooks (see helpers.base.outputs): the tables are read while the last
+    # ones are drawn (at 1,000 documents the kernel comes to the report ~3 s before the last chart, and reading takes
+    # ~1.3 s), and the report waits for them all here, before it builds anything that embeds one. Tried before
+    # notebooks 03 and 04 released their dictionaries (codebook.release_dictionary, reported.release_tagger: ~180 MB),
+    # reading first had raised the build's peak to 1,049-1,058 MB (the kernel's 650 MB beside the worker's 303-310 MB).
+    outputs.wait_for_figures()
     return found
 
 
