@@ -529,3 +529,26 @@ def _refuse_slowly() -> None:
     """A warm-up that takes a while, then fails."""
     time.sleep(0.5)
     raise ValueError("not warm")
+
+
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_a_small_job_the_pool_refuses_is_not_lost(tmp_path, monkeypatch):
+    """When the worker's pool cannot take a small job (broken, or closed), the job stays and the waiting process
+    does it: a figure is never dropped between the two."""
+    _beside_on_two_cores(monkeypatch)
+    large, small = tmp_path / "large", tmp_path / "small"
+    try:
+        engine.beside("large", _write_pid, str(large), 0.5, makes=large)
+
+        def refuse(*args, **kwargs):
+            raise RuntimeError("cannot schedule new futures after shutdown")
+
+        monkeypatch.setattr(engine._BESIDE_POOL[0], "submit", refuse)
+        engine.beside("small", _write_pid, str(small), makes=small, small=True)
+        time.sleep(1.0)  # the large job ends meanwhile, and its callback offers the small one to the pool
+        assert [job[0] for job in engine._SPARE] == ["small"] and engine.being_made(small)
+        engine.wait_beside()
+    finally:
+        monkeypatch.undo()
+        engine.wait_beside()
+    assert int(small.read_text()) == os.getpid()

@@ -690,8 +690,12 @@ def _hand_spare(_finished: Any = None) -> None:
     with _LOCK:
         if not _SPARE or not _BESIDE_POOL or any(not job[0].done() for job in _BESIDE.values()):
             return
-        name, func, args, makes = _SPARE.popleft()
-        future = _BESIDE_POOL[0].submit(_run_beside, func, *args)
+        name, func, args, makes = _SPARE[0]
+        try:
+            future = _BESIDE_POOL[0].submit(_run_beside, func, *args)
+        except Exception:  # noqa: BLE001 - a broken or closed pool: the job stays, and the waiting process does it
+            return
+        _SPARE.popleft()
         _BESIDE[name] = (future, makes)
     future.add_done_callback(_hand_spare)
 
