@@ -378,9 +378,14 @@ def dot_chart(labels: list[str], values: list[float], markers: list[str], title:
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(labels) + 1.6))
     y = np.arange(len(labels))[::-1]
-    for yi, value, marker in zip(y, values, markers):
-        ax.plot([0, value], [yi, yi], color="#dddddd", lw=1, zorder=1)
-        ax.scatter([value], [yi], marker=marker, color="#8b1a1a", zorder=2, s=30)
+    # One artist per kind of mark (all the stems, the dots of each marker), not one per row: the same pixels (checked
+    # byte for byte) in less time (1.22 → 1.11 s for the 40 rates of 1,000 bench documents); the stems' caps are those
+    # of a plotted line.
+    ax.hlines(y, 0, values, color="#dddddd", lw=1, zorder=1, capstyle="projecting")
+    for marker in dict.fromkeys(markers):
+        mine = [i for i, m in enumerate(markers) if m == marker]
+        ax.scatter([values[i] for i in mine], y[mine], marker=marker, color="#8b1a1a", zorder=2, s=30)
+    for yi, value in zip(y, values):
         ax.text(value, yi, f"  {value:g}", va="center", fontsize=7)
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0, max(values + [100]) * 1.12)
@@ -429,10 +434,13 @@ def interval_panels(table: pd.DataFrame, title: str, name: str, ncols: int = 3, 
     y = {label: i for i, label in enumerate(labels[::-1])}
     for ax, panel in zip(axes.flat, panels):
         rows = table[table["panel"] == panel]
-        for row in rows.itertuples():
-            ax.plot([row.ci_low, row.ci_high], [y[row.label]] * 2, color="#c9a3a3", lw=2.2, solid_capstyle="butt")
-            ax.scatter([row.rate], [y[row.label]], color="#8b1a1a", s=16, zorder=3)
-            ax.text(max(row.ci_high, row.rate), y[row.label], f"  {int(row.hits)}", va="center", fontsize=6.5, color="#444444")
+        at = [y[label] for label in rows["label"]]
+        # One artist for the panel's intervals and one for its dots, not two per row: the same pixels (checked byte for
+        # byte) in less time (1.45 → 1.12 s for the 78 rows of 1,000 bench documents).
+        ax.hlines(at, rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy(), color="#c9a3a3", lw=2.2, capstyle="butt")
+        ax.scatter(rows["rate"].to_numpy(), at, color="#8b1a1a", s=16, zorder=3)
+        for yi, right, hits in zip(at, np.maximum(rows["ci_high"], rows["rate"]), rows["hits"]):
+            ax.text(right, yi, f"  {int(hits)}", va="center", fontsize=6.5, color="#444444")
         ax.set_title(panel, fontsize=9)
         ax.set_yticks(list(y.values()), list(y.keys()), fontsize=8)
         ax.set_xlabel(xlabel, fontsize=7)
