@@ -552,3 +552,49 @@ def test_a_small_job_the_pool_refuses_is_not_lost(tmp_path, monkeypatch):
         monkeypatch.undo()
         engine.wait_beside()
     assert int(small.read_text()) == os.getpid()
+
+
+def _pid_and_niceness(text: str) -> tuple[int, int, str]:
+    """A stage's result that says which process computed it, at what CPU priority."""
+    time.sleep(0.02)
+    return os.getpid(), os.nice(0), text.upper()
+
+
+@pytest.mark.skipif(not engine.FORK, reason="work ahead runs only where fork is safe (Linux)")
+def test_a_stage_worked_ahead_is_read_from_its_cache(tmp_path, monkeypatch):
+    """work_ahead computes a stage's results in a process at the lowest CPU priority, a batch at a time into the
+    stage's cache; the stage, run later, reads them from the cache: the same results as computing them."""
+    _beside_on_two_cores(monkeypatch)
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "AHEAD_BATCH_CHARS", 200)
+    texts = [f"党建引领 text {i} " * 10 for i in range(30)]
+    cache = tmp_path / "ahead.sqlite"
+    assert engine.work_ahead(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache)
+    assert not engine.work_ahead(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache), "one process per stage"
+    engine._AHEAD["ahead probe"].join(timeout=60)  # let it finish: here every result is to come from the cache
+    results = engine.map_documents(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache)
+    assert "ahead probe" not in engine._AHEAD
+    assert [text for _, _, text in results] == [t.upper() for t in texts]
+    assert os.getpid() not in {pid for pid, _, _ in results}, "all from the cache"
+    assert {nice for _, nice, _ in results} == {min(os.nice(0) + 19, 19)}, "at the lowest priority"
+    monkeypatch.setattr(engine, "n_workers", lambda: 1)
+    assert not engine.work_ahead(_pid_and_niceness, texts, stage="one core", cache_file=cache), "no idle core to use"
+
+
+@pytest.mark.skipif(not engine.FORK, reason="work ahead runs only where fork is safe (Linux)")
+def test_a_stage_stops_the_work_ahead_and_computes_the_rest(tmp_path, monkeypatch):
+    """A stage run while its work ahead is still going stops that process (its memory is not held beside the stage's)
+    and computes what it had not stored: the same results, some from the cache and the rest here."""
+    _beside_on_two_cores(monkeypatch)
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "AHEAD_BATCH_CHARS", 100)
+    texts = [f"党建引领 text {i} " * 10 for i in range(60)]  # 60 x 0.02 s: more than the half second waited below
+    cache = tmp_path / "ahead.sqlite"
+    assert engine.work_ahead(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache)
+    process = engine._AHEAD["ahead probe"]
+    time.sleep(0.5)
+    results = engine.map_documents(_pid_and_niceness, texts, stage="ahead probe", engine="serial", cache_file=cache)
+    assert not process.is_alive() and "ahead probe" not in engine._AHEAD
+    assert [text for _, _, text in results] == [t.upper() for t in texts]
+    pids = [pid for pid, _, _ in results]
+    assert process.pid in pids and os.getpid() in pids, "some read from the cache, the rest computed here"

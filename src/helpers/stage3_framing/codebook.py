@@ -389,12 +389,21 @@ def segment_hits(text: str) -> list[tuple[str, str, int, int, str]]:
 HIT_COLUMNS = ["doc_id", "segment_id", "street", "kind", "code", "term", "start", "left", "keyword", "right"]
 
 
+CODING_STAGE = "framing codes"  # the engine stage (and cache) of segment_hits
+
+
+def code_ahead(segments: pd.DataFrame) -> bool:
+    """Start finding the project codebook's hits in these segments' texts ahead of coded_segments, on a core the
+    pipeline leaves idle (engine.work_ahead); True if started."""
+    return engine.work_ahead(segment_hits, segments["text"], stage=CODING_STAGE)
+
+
 def coded_segments(segments: pd.DataFrame, codes: list[Code]) -> pd.DataFrame:
     """One row per hit, with its segment, street and KWIC evidence (the project codebook through the engine's pool
     and cache; any other list of codes in this process)."""
     texts = list(segments["text"])
     if list(codes) == list(default_codes()):
-        found = engine.map_documents(segment_hits, texts, stage="framing codes")
+        found = engine.map_documents(segment_hits, texts, stage=CODING_STAGE)
     else:
         found = [[(h.kind, h.code, h.start, h.end, h.term) for h in code_hits(text, codes)] for text in texts]
     rows = []
