@@ -577,6 +577,8 @@ def test_a_stage_worked_ahead_is_read_from_its_cache(tmp_path, monkeypatch):
     assert [text for _, _, text in results] == [t.upper() for t in texts]
     assert os.getpid() not in {pid for pid, _, _ in results}, "all from the cache"
     assert {nice for _, nice, _ in results} == {min(os.nice(0) + 19, 19)}, "at the lowest priority"
+    monkeypatch.setattr(engine, "AHEAD_MAX_CHARS", sum(map(len, texts)) - 1)
+    assert not engine.work_ahead(_pid_and_niceness, texts, stage="too large", cache_file=cache), "its memory would grow with the corpus"
     monkeypatch.setattr(engine, "n_workers", lambda: 1)
     assert not engine.work_ahead(_pid_and_niceness, texts, stage="one core", cache_file=cache), "no idle core to use"
 

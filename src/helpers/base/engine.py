@@ -568,16 +568,23 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # items and code version). At 1,000 bench documents notebook 03 took 5.8-6.3 s instead of 8.4-8.7 s, and the build
 # 33.2, 33.2 and 33.5 s against 40.3, 36.4 and 36.1 s (alternating runs, the same tables, figures and report).
 AHEAD_BATCH_CHARS = 100_000  # the cache is written a batch at a time, so what the process has done is kept as it goes
+# Above this many characters no stage is worked ahead. The forked process keeps its own copy of every page the kernel
+# frees or rewrites after the fork (notebook 01's corpus), so its memory grows with the corpus: at 4,000 bench documents
+# (8.7M characters) the build's peak rose from 1,137 to 1,307 MB, for no time gained (105 s against 104 s; there the
+# kernel's own stages, not the drawing, decide the wall time). At 1,000 documents (2.2M) the peak stayed at 897-907 MB.
+AHEAD_MAX_CHARS = 4_000_000
 _AHEAD: dict[str, Any] = {}  # stage -> the process working ahead on it
 
 
 def work_ahead(func: Callable, items: Iterable[Any], *, stage: str, code: Sequence[ModuleType] | None = None, cache_file: Path | None = None) -> bool:
     """Start computing map_batches(func, items, stage=...) into its cache in a forked process at the lowest CPU priority
-    (where runs_beside() allows a fork), for a later map_batches of the same stage to read; True if started."""
-    if not runs_beside() or stage in _AHEAD:
+    (where runs_beside() allows a fork, for at most AHEAD_MAX_CHARS), for a later map_batches of the same stage to read;
+    True if started."""
+    items = list(items)
+    if not runs_beside() or stage in _AHEAD or sum(map(_size, items)) > AHEAD_MAX_CHARS:
         return False
     context = multiprocessing.get_context("fork")
-    process = context.Process(target=_ahead, args=(func, list(items), stage, code, cache_file), name=f"ahead: {stage}", daemon=True)
+    process = context.Process(target=_ahead, args=(func, items, stage, code, cache_file), name=f"ahead: {stage}", daemon=True)
     process.start()
     _AHEAD[stage] = process
     return True
