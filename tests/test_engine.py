@@ -3,10 +3,12 @@ what changed (content or code); progress that works without a terminal; a notebo
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -511,8 +513,6 @@ def test_a_small_job_goes_to_an_idle_worker(tmp_path, monkeypatch):
 def test_the_drawing_workers_warm_up_is_no_drawing_and_its_failure_is_reported(monkeypatch):
     """The warm-up a worker starts with (engine.start_beside) does not make a stage count its core as taken, and a
     warm-up that fails is reported when the drawings are waited for."""
-    import gc
-
     _beside_on_two_cores(monkeypatch)
     try:
         engine.start_beside(_refuse_slowly)
@@ -590,13 +590,24 @@ def test_a_stage_stops_the_work_ahead_and_computes_the_rest(tmp_path, monkeypatc
     _beside_on_two_cores(monkeypatch)
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     monkeypatch.setattr(engine, "AHEAD_BATCH_CHARS", 100)
-    texts = [f"党建引领 text {i} " * 10 for i in range(60)]  # 60 x 0.02 s: more than the half second waited below
+    texts = [f"党建引领 text {i} " * 10 for i in range(60)]  # one per batch, 0.02 s each: it cannot be done at once
     cache = tmp_path / "ahead.sqlite"
     assert engine.work_ahead(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache)
     process = engine._AHEAD["ahead probe"]
-    time.sleep(0.5)
+    deadline = time.monotonic() + 60
+    while _stored(cache) == 0 and time.monotonic() < deadline:  # at nice 19 on a busy machine it may take a while
+        time.sleep(0.02)
     results = engine.map_documents(_pid_and_niceness, texts, stage="ahead probe", engine="serial", cache_file=cache)
     assert not process.is_alive() and "ahead probe" not in engine._AHEAD
     assert [text for _, _, text in results] == [t.upper() for t in texts]
     pids = [pid for pid, _, _ in results]
     assert process.pid in pids and os.getpid() in pids, "some read from the cache, the rest computed here"
+
+
+def _stored(cache) -> int:
+    """How many results a stage cache file holds so far (0 before it exists)."""
+    try:
+        with sqlite3.connect(cache, timeout=60) as db:
+            return db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    except sqlite3.OperationalError:  # no file or no table yet
+        return 0
