@@ -470,6 +470,7 @@ def _beside_on_two_cores(monkeypatch) -> None:
     monkeypatch.setattr(engine, "n_workers", lambda: 2)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
 def test_a_small_job_waits_for_a_busy_worker_and_the_waiting_kernel_does_it(tmp_path, monkeypatch):
     """A small job (a word cloud) is not queued behind the worker's large ones: while the worker is busy it waits, and
@@ -491,13 +492,14 @@ def test_a_small_job_waits_for_a_busy_worker_and_the_waiting_kernel_does_it(tmp_
     assert not engine._SPARE and not engine._BESIDE and not engine._BESIDE_POOL
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
 def test_a_small_job_goes_to_an_idle_worker(tmp_path, monkeypatch):
     """With nothing else to do, the worker takes a small job at once, and the next one when it has finished it."""
     _beside_on_two_cores(monkeypatch)
     first, second = tmp_path / "first", tmp_path / "second"
     try:
-        engine.beside("first", _write_pid, str(first), 0.5, makes=first, small=True)
+        engine.beside("first", _write_pid, str(first), 2.0, makes=first, small=True)
         engine.beside("second", _write_pid, str(second), makes=second, small=True)
         assert "first" in engine._BESIDE and list(engine._SPARE)[0][0] == "second"
         deadline = time.monotonic() + 30
@@ -509,6 +511,7 @@ def test_a_small_job_goes_to_an_idle_worker(tmp_path, monkeypatch):
     assert os.getpid() not in {int(first.read_text()), int(second.read_text())}, "both drawn by the worker"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
 def test_the_drawing_workers_warm_up_is_no_drawing_and_its_failure_is_reported(monkeypatch):
     """The warm-up a worker starts with (engine.start_beside) does not make a stage count its core as taken, and a
@@ -531,6 +534,7 @@ def _refuse_slowly() -> None:
     raise ValueError("not warm")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
 def test_a_small_job_the_pool_refuses_is_not_lost(tmp_path, monkeypatch):
     """When the worker's pool cannot take a small job (broken, or closed), the job stays and the waiting process
@@ -540,12 +544,19 @@ def test_a_small_job_the_pool_refuses_is_not_lost(tmp_path, monkeypatch):
     try:
         engine.beside("large", _write_pid, str(large), 0.5, makes=large)
 
+        refused = []
+
         def refuse(*args, **kwargs):
+            refused.append(args)
             raise RuntimeError("cannot schedule new futures after shutdown")
 
         monkeypatch.setattr(engine._BESIDE_POOL[0], "submit", refuse)
         engine.beside("small", _write_pid, str(small), makes=small, small=True)
-        time.sleep(1.0)  # the large job ends meanwhile, and its callback offers the small one to the pool
+        engine._BESIDE["large"][0].result(timeout=60)  # the large job ends, and its callback offers the small one
+        deadline = time.monotonic() + 30
+        while not refused and time.monotonic() < deadline:  # offered once the large one ended (the callback runs apart)
+            time.sleep(0.02)
+        assert refused, "the pool was offered the small job"
         assert [job[0] for job in engine._SPARE] == ["small"] and engine.being_made(small)
         engine.wait_beside()
     finally:
@@ -560,18 +571,22 @@ def _pid_and_niceness(text: str) -> tuple[int, int, str]:
     return os.getpid(), os.nice(0), text.upper()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not engine.FORK, reason="work ahead runs only where fork is safe (Linux)")
 def test_a_stage_worked_ahead_is_read_from_its_cache(tmp_path, monkeypatch):
     """work_ahead computes a stage's results in a process at the lowest CPU priority, a batch at a time into the
     stage's cache; the stage, run later, reads them from the cache: the same results as computing them."""
     _beside_on_two_cores(monkeypatch)
+    monkeypatch.setenv(engine.DRAW_ACROSS_NOTEBOOKS, "1")  # the notebooks run in one kernel: a later stage runs here
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     monkeypatch.setattr(engine, "AHEAD_BATCH_CHARS", 200)
     texts = [f"党建引领 text {i} " * 10 for i in range(30)]
     cache = tmp_path / "ahead.sqlite"
     assert engine.work_ahead(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache)
     assert not engine.work_ahead(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache), "one process per stage"
-    engine._AHEAD["ahead probe"].join(timeout=60)  # let it finish: here every result is to come from the cache
+    process = engine._AHEAD["ahead probe"]
+    process.join(timeout=300)  # let it finish: here every result is to come from the cache
+    assert process.exitcode == 0
     results = engine.map_documents(_pid_and_niceness, texts, stage="ahead probe", cache_file=cache)
     assert "ahead probe" not in engine._AHEAD
     assert [text for _, _, text in results] == [t.upper() for t in texts]
@@ -579,15 +594,19 @@ def test_a_stage_worked_ahead_is_read_from_its_cache(tmp_path, monkeypatch):
     assert {nice for _, nice, _ in results} == {min(os.nice(0) + 19, 19)}, "at the lowest priority"
     monkeypatch.setattr(engine, "AHEAD_MAX_CHARS", sum(map(len, texts)) - 1)
     assert not engine.work_ahead(_pid_and_niceness, texts, stage="too large", cache_file=cache), "its memory would grow with the corpus"
+    monkeypatch.delenv(engine.DRAW_ACROSS_NOTEBOOKS)
+    assert not engine.work_ahead(_pid_and_niceness, texts, stage="alone", cache_file=cache), "a notebook run alone: no later stage here"
     monkeypatch.setattr(engine, "n_workers", lambda: 1)
     assert not engine.work_ahead(_pid_and_niceness, texts, stage="one core", cache_file=cache), "no idle core to use"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not engine.FORK, reason="work ahead runs only where fork is safe (Linux)")
 def test_a_stage_stops_the_work_ahead_and_computes_the_rest(tmp_path, monkeypatch):
     """A stage run while its work ahead is still going stops that process (its memory is not held beside the stage's)
     and computes what it had not stored: the same results, some from the cache and the rest here."""
     _beside_on_two_cores(monkeypatch)
+    monkeypatch.setenv(engine.DRAW_ACROSS_NOTEBOOKS, "1")
     monkeypatch.setenv("ENGINE_PROGRESS", "off")
     monkeypatch.setattr(engine, "AHEAD_BATCH_CHARS", 100)
     texts = [f"党建引领 text {i} " * 10 for i in range(60)]  # one per batch, 0.02 s each: it cannot be done at once
@@ -611,3 +630,20 @@ def _stored(cache) -> int:
             return db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
     except sqlite3.OperationalError:  # no file or no table yet
         return 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not engine.FORK, reason="work ahead runs only where fork is safe (Linux)")
+def test_waiting_for_the_drawings_stops_work_ahead_never_used(tmp_path, monkeypatch):
+    """A stage worked ahead but never run (its notebook failed, or it took another path) does not keep its process
+    beside the report: waiting for the drawings stops it; a later start of the same stage is a new process."""
+    _beside_on_two_cores(monkeypatch)
+    monkeypatch.setenv(engine.DRAW_ACROSS_NOTEBOOKS, "1")
+    texts = [f"党建引领 text {i} " * 10 for i in range(500)]  # 10 s of work: still going when it is stopped
+    cache = tmp_path / "ahead.sqlite"
+    assert engine.work_ahead(_pid_and_niceness, texts, stage="never run", cache_file=cache)
+    process = engine._AHEAD["never run"]
+    engine.wait_beside()
+    assert not process.is_alive() and not engine._AHEAD
+    assert engine.work_ahead(_pid_and_niceness, texts[:1], stage="never run", cache_file=cache)
+    engine.stop_ahead()

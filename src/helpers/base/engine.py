@@ -231,11 +231,10 @@ class ResultCache:
 
     def put_many(self, results: dict[str, Any]) -> None:
         """Store new results and drop the stage's results of older code versions (they can never hit again)."""
+        rows = [(k, self.stage, self.version, pickle.dumps(v, protocol=5)) for k, v in results.items()]  # before the lock
         with self.db:
             self.db.execute("DELETE FROM results WHERE stage = ? AND version <> ?", (self.stage, self.version))
-            self.db.executemany(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", [(k, self.stage, self.version, pickle.dumps(v, protocol=5)) for k, v in results.items()]
-            )
+            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", rows)
 
     def close(self) -> None:
         self.db.close()
@@ -577,11 +576,12 @@ _AHEAD: dict[str, Any] = {}  # stage -> the process working ahead on it
 
 
 def work_ahead(func: Callable, items: Iterable[Any], *, stage: str, code: Sequence[ModuleType] | None = None, cache_file: Path | None = None) -> bool:
-    """Start computing map_batches(func, items, stage=...) into its cache in a forked process at the lowest CPU priority
-    (where runs_beside() allows a fork, for at most AHEAD_MAX_CHARS), for a later map_batches of the same stage to read;
-    True if started."""
+    """Start computing map_batches(func, items, stage=...) into its cache in a forked process at the lowest CPU priority,
+    for a later map_batches of the same stage to read; True if started. Only when the notebooks run in one kernel
+    (draws_across_notebooks: the later stage runs in this process) and for at most AHEAD_MAX_CHARS."""
     items = list(items)
-    if not runs_beside() or stage in _AHEAD or sum(map(_size, items)) > AHEAD_MAX_CHARS:
+    running = stage in _AHEAD and _AHEAD[stage].is_alive()
+    if not draws_across_notebooks() or running or sum(map(_size, items)) > AHEAD_MAX_CHARS:
         return False
     context = multiprocessing.get_context("fork")
     process = context.Process(target=_ahead, args=(func, items, stage, code, cache_file), name=f"ahead: {stage}", daemon=True)
@@ -594,11 +594,11 @@ def _ahead(func: Callable, items: list, stage: str, code: Sequence[ModuleType] |
     """The process working ahead: idle priority, no output (the kernel's streams are not its own), one process."""
     os.nice(19)
     gc.freeze()  # the kernel's objects are not collected here: a collection would copy every page it walks
-    with open(os.devnull, "w") as quiet:
-        sys.stdout = sys.stderr = quiet
-        os.environ["ENGINE_PROGRESS"] = "off"
-        for _ in map_batches(func, items, stage=stage, batch_chars=AHEAD_BATCH_CHARS, engine="serial", code=code, cache_file=cache_file):
-            pass
+    # Open until the process exits (multiprocessing flushes the streams, and reports an error on them, as it ends).
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+    os.environ["ENGINE_PROGRESS"] = "off"
+    for _ in map_batches(func, items, stage=stage, batch_chars=AHEAD_BATCH_CHARS, engine="serial", code=code, cache_file=cache_file):
+        pass
 
 
 def caught_up(stage: str) -> None:
@@ -606,8 +606,23 @@ def caught_up(stage: str) -> None:
     computes the rest (it is not waited for: it would hold its memory beside the stage's own, past the stage's start)."""
     process = _AHEAD.pop(stage, None)
     if process is not None:
-        process.terminate()
-        process.join()
+        _stop(stage, process)
+
+
+def stop_ahead() -> None:
+    """Stop every process still working ahead (the report's wait for the drawings, and the runner's last, call this:
+    a stage that was never run, or failed, must not keep its process beside the report)."""
+    while _AHEAD:
+        _stop(*_AHEAD.popitem())
+
+
+def _stop(stage: str, process: Any) -> None:
+    """End a process working ahead; a failure of its own (not the stop) is said in one line: the stage computes."""
+    finished = process.exitcode is not None
+    process.terminate()
+    process.join()
+    if finished and process.exitcode != 0:
+        print(f"    work ahead on {stage} ended with code {process.exitcode}: the stage computes its results itself", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- work beside the notebook
@@ -643,7 +658,7 @@ _WARM_UP: list = []
 # (the report, or a notebook's end) it draws itself, on the core it would otherwise leave idle, while the worker draws
 # what it holds. A large chart is never drawn in the kernel: its pixels beside the kernel's and the worker's memory
 # passed 1 GB (see BESIDE_WORKERS). At 1,000 bench documents the kernel reached the report ~3 s before the last chart.
-_SPARE: deque = deque()  # (name, func, args, makes) of small jobs not handed to the worker yet
+_SPARE: deque = deque()  # (name, pickled (func, args), makes) of small jobs not handed to the worker yet
 # _BESIDE and _SPARE are changed by the kernel and by the pool's result thread (the callback that hands a small job to
 # the worker once it is idle, _hand_spare).
 _LOCK = threading.RLock()
@@ -730,12 +745,12 @@ def beside(name: str, func: Callable, *args: Any, makes: Path | None = None, sma
         _finish_beside(name)
     pool = _beside_pool()
     if small:
-        with _LOCK:
-            _SPARE.append((name, func, args, makes))
+        with _LOCK:  # pickled now, as a job handed to the pool is: a caller changing its objects later changes nothing
+            _SPARE.append((name, pickle.dumps((func, args), protocol=5), makes))
         _hand_spare()
         return
-    future = pool.submit(_run_beside, func, *args)
-    with _LOCK:
+    with _LOCK:  # submitted and recorded at once: a small job is never handed over in between, ahead of this one
+        future = pool.submit(_run_beside, func, *args)
         _BESIDE[name] = (future, makes)
     future.add_done_callback(_hand_spare)
 
@@ -746,7 +761,8 @@ def _hand_spare(_finished: Any = None) -> None:
     with _LOCK:
         if not _SPARE or not _BESIDE_POOL or any(not job[0].done() for job in _BESIDE.values()):
             return
-        name, func, args, makes = _SPARE[0]
+        name, job, makes = _SPARE[0]
+        func, args = pickle.loads(job)
         try:
             future = _BESIDE_POOL[0].submit(_run_beside, func, *args)
         except Exception:  # noqa: BLE001 - a broken or closed pool: the job stays, and the waiting process does it
@@ -765,7 +781,7 @@ def drawing() -> int:
 def being_made(path: Path) -> bool:
     """Whether a job started by `beside` (or waiting to be, see _SPARE) and not yet waited for makes this file."""
     with _LOCK:
-        return any(job[1] == path for job in _BESIDE.values()) or any(job[3] == path for job in _SPARE)
+        return any(job[1] == path for job in _BESIDE.values()) or any(job[2] == path for job in _SPARE)
 
 
 def _finish_beside(name: str) -> None:
@@ -787,8 +803,9 @@ def _do_spare_here() -> list[str]:
         with _LOCK:
             if not _SPARE:
                 break
-            name, func, args, _ = _SPARE.popleft()
+            name, job, _ = _SPARE.popleft()
         try:
+            func, args = pickle.loads(job)
             func(*args)
         except Exception as exc:  # noqa: BLE001 - reported with the worker's failures
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
@@ -801,6 +818,7 @@ def _do_spare_here() -> list[str]:
 def wait_beside() -> None:
     """Wait for every job started by `beside` and stop the pool; raise naming the jobs that failed (the others are
     still waited for)."""
+    stop_ahead()
     errors = []
     while _WARM_UP:
         try:
