@@ -762,14 +762,24 @@ def _hand_spare(_finished: Any = None) -> None:
         if not _SPARE or not _BESIDE_POOL or any(not job[0].done() for job in _BESIDE.values()):
             return
         name, job, makes = _SPARE[0]
-        func, args = pickle.loads(job)
         try:
-            future = _BESIDE_POOL[0].submit(_run_beside, func, *args)
+            future = _BESIDE_POOL[0].submit(_run_spare, job)
         except Exception:  # noqa: BLE001 - a broken or closed pool: the job stays, and the waiting process does it
             return
         _SPARE.popleft()
         _BESIDE[name] = (future, makes)
     future.add_done_callback(_hand_spare)
+
+
+def _call_pickled(job: bytes) -> None:
+    """Run a small job as it was queued: (func, args) pickled when `beside` was called."""
+    func, args = pickle.loads(job)
+    func(*args)
+
+
+def _run_spare(job: bytes) -> None:
+    """A small job in the drawing worker (queued pickled: it goes to the pool as it is)."""
+    _run_beside(_call_pickled, job)
 
 
 def drawing() -> int:
@@ -805,8 +815,7 @@ def _do_spare_here() -> list[str]:
                 break
             name, job, _ = _SPARE.popleft()
         try:
-            func, args = pickle.loads(job)
-            func(*args)
+            _call_pickled(job)
         except Exception as exc:  # noqa: BLE001 - reported with the worker's failures
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
         done += 1
