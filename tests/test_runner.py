@@ -3,8 +3,10 @@ large tables, and the report's cheap reads of the build (row counts, CC-CEDICT i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 
 import nbformat
 import pandas as pd
@@ -43,6 +45,47 @@ def test_each_notebook_starts_with_a_fresh_namespace_in_the_shared_kernel(tmp_pa
     page = (tmp_path / "html" / "02_use.html").read_text(encoding="utf-8")
     assert "True False True" in page, "in the notebooks' folder again, no variable of notebook 01, only its own import"
     assert re.search(r'prompt">In\s\[1\]', page), "the execution count starts again at 1"
+
+
+@pytest.mark.slow
+def test_one_client_serves_every_notebook_of_the_kernel(tmp_path, monkeypatch):
+    """Each new kernel client waits ~0.2 s for its IOPub subscription: the runner makes one per kernel, not two per
+    notebook."""
+    monkeypatch.setattr(paths, "REPORT_HTML", tmp_path / "report.html")
+    made = []
+    original = run_notebooks.connect
+
+    async def counted(km):
+        made.append(km)
+        return await original(km)
+
+    monkeypatch.setattr(run_notebooks, "connect", counted)
+    books = [notebook_file(tmp_path, f"0{i}_step.ipynb", f"print({i})") for i in (1, 2, 3)]
+    assert run_notebooks.main([str(tmp_path / "html"), *map(str, books)]) == 0
+    assert len(made) == 1
+    for i in (1, 2, 3):  # each notebook's own output, through the one client
+        assert re.search(rf"<pre>{i}\s*</pre>", (tmp_path / "html" / f"0{i}_step.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_a_silent_run_in_a_dying_kernel_fails_in_one_line(tmp_path):
+    """The reset between notebooks and the final wait for figures are silent runs: a kernel that dies meanwhile (out of
+    memory) ends the run with a line saying so, instead of a wait for a reply that never comes."""
+
+    async def run() -> str:
+        km = await run_notebooks.start_kernel(tmp_path, tmp_path)
+        kc = await run_notebooks.connect(km)
+        try:
+            await run_notebooks.run_silently(km, kc, "import os; os._exit(3)", "the probe failed")
+        except run_notebooks.StageFailed as failed:
+            return str(failed)
+        finally:
+            await run_notebooks.stop_kernel(km, kc)
+        return "no failure"
+
+    start = time.perf_counter()
+    assert asyncio.run(run()) == "the probe failed: the kernel died (out of memory?)"
+    assert time.perf_counter() - start < 60
 
 
 def test_parquet_copy_only_for_large_tables(monkeypatch):

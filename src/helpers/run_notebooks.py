@@ -22,13 +22,14 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from queue import Empty
 
 # jsonschema (through nbformat) imports rfc3987_syntax when installed (jupyterlab brings it), which builds a grammar
 # for ~1.5 s of CPU at import: a third of this runner's own start-up. Notebook validation never checks IRIs.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 import nbformat  # noqa: E402
-from jupyter_client import AsyncKernelManager  # noqa: E402
+from jupyter_client import AsyncKernelClient, AsyncKernelManager  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellExecutionError  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
@@ -144,31 +145,49 @@ _fresh_namespace({folder!r})
 WAIT_FOR_FIGURES = "from helpers.base import outputs as _outputs; _outputs.wait_for_figures()"
 
 
-async def run_silently(km: AsyncKernelManager, code: str, failed: str) -> None:
-    """Execute code in the kernel without output or history; raise StageFailed(failed + its error) if it fails."""
+async def connect(km: AsyncKernelManager) -> AsyncKernelClient:
+    """The kernel's client, ready, for every notebook and silent run until the kernel stops. One per kernel: a new
+    client waits for its IOPub subscription to connect (jupyter_client's wait_for_ready gives it 0.2 s, and a fresh
+    subscription misses the first reply), and at two per notebook that was ~2 s of an idle kernel per build (traced,
+    1,000 bench documents: ten waits of 0.20-0.25 s). Replies are told apart by their request's id, so one client
+    serves them all."""
     kc = km.client()
     kc.start_channels()
     try:
         await kc.wait_for_ready(timeout=KERNEL_STARTUP_SECONDS)
-        msg_id = kc.execute(code, silent=True, store_history=False)
-        while True:
-            reply = await kc.get_shell_msg(timeout=None)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        if reply["content"].get("status") != "ok":
-            raise StageFailed(f"{failed}: {ANSI.sub('', reply['content'].get('evalue', ''))}")
-    finally:
+    except BaseException:
         kc.stop_channels()
+        raise
+    return kc
 
 
-async def fresh_namespace(km: AsyncKernelManager, folder: Path) -> None:
+async def run_silently(km: AsyncKernelManager, kc: AsyncKernelClient, code: str, failed: str) -> None:
+    """Execute code in the kernel without output or history; raise StageFailed(failed + its error) if it fails or the
+    kernel dies meanwhile."""
+    msg_id = kc.execute(code, silent=True, store_history=False)
+    while True:
+        try:
+            reply = await kc.get_shell_msg(timeout=1)
+        except Empty:
+            if not await km.is_alive():
+                raise StageFailed(f"{failed}: the kernel died (out of memory?)") from None
+            continue
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    if reply["content"].get("status") != "ok":
+        raise StageFailed(f"{failed}: {ANSI.sub('', reply['content'].get('evalue', ''))}")
+
+
+async def fresh_namespace(km: AsyncKernelManager, kc: AsyncKernelClient, folder: Path) -> None:
     """Reset the kernel as if it were new (working in folder), but for the modules it has imported."""
     code = FRESH_NAMESPACE.format(folder=str(folder.resolve()))
-    await run_silently(km, code, "the kernel could not be reset for the next notebook")
+    await run_silently(km, kc, code, "the kernel could not be reset for the next notebook")
 
 
-async def stop_kernel(km: AsyncKernelManager | None) -> None:
-    """Shut a kernel down (quietly if it already died)."""
+async def stop_kernel(km: AsyncKernelManager | None, kc: AsyncKernelClient | None = None) -> None:
+    """Close its client and shut a kernel down (quietly if it already died)."""
+    if kc is not None:
+        kc.stop_channels()
     if km is None:
         return
     try:
@@ -179,9 +198,9 @@ async def stop_kernel(km: AsyncKernelManager | None) -> None:
 
 
 # ---------------------------------------------------------------- running
-async def execute(nb, notebook: Path, km: AsyncKernelManager, page: Path) -> list[tuple[int, str, float]]:
-    """Execute one notebook in the given kernel; returns (cell index, first line, seconds) of every cell; raises
-    StageFailed (one line) on an error."""
+async def execute(nb, notebook: Path, km: AsyncKernelManager, kc: AsyncKernelClient, page: Path) -> list[tuple[int, str, float]]:
+    """Execute one notebook in the given kernel through its client; returns (cell index, first line, seconds) of every
+    cell; raises StageFailed (one line) on an error."""
     client = EchoingClient(
         nb,
         km=km,
@@ -191,14 +210,12 @@ async def execute(nb, notebook: Path, km: AsyncKernelManager, page: Path) -> lis
         coalesce_streams=True,  # keeps a bar's last state
         resources={"metadata": {"path": str(notebook.parent)}},
     )
+    client.kc = kc  # the kernel's one client (see connect): nbclient makes and waits for a new one only without it
     try:
         await client.async_execute()
-    except Exception as exc:  # a cell raised, the kernel died (e.g. out of memory) or did not start
+    except Exception as exc:  # a cell raised, or the kernel died (e.g. out of memory)
         index, line = client.current
         raise StageFailed(failure_line(notebook, exc, index, line, page)) from exc
-    finally:
-        if client.kc is not None:
-            client.kc.stop_channels()
     return client.cell_times
 
 
@@ -215,7 +232,7 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
     Raises StageFailed at the first failure (after writing that notebook's HTML)."""
     exports: list[asyncio.Future] = []
     writer = ThreadPoolExecutor(max_workers=1)  # one export at a time, beside the next notebook's run
-    km = None
+    km, kc = None, None
     with tempfile.TemporaryDirectory(prefix="kernels-") as sockets:
         starting = asyncio.ensure_future(start_kernel(notebooks[0].parent, Path(sockets))) if notebooks else None
         books = [nbformat.read(path, as_version=4) for path in notebooks]  # while the kernel starts
@@ -223,25 +240,31 @@ async def run_all(notebooks: list[Path], html_dir: Path) -> None:
         try:
             for path, nb in zip(notebooks, books):
                 start = time.perf_counter()
+                page = html_dir / f"{path.stem}.html"
                 try:
                     if starting is not None:
                         km, starting = await starting, None
                     elif not await km.is_alive():  # died after its notebook ended: a new one
-                        await stop_kernel(km)
-                        km = await start_kernel(path.parent, Path(sockets))
+                        await stop_kernel(km, kc)
+                        km, kc = await start_kernel(path.parent, Path(sockets)), None
+                    if kc is None:
+                        try:
+                            kc = await connect(km)
+                        except Exception as exc:  # the kernel died while starting, or never answered
+                            raise StageFailed(failure_line(path, exc, -1, "", page)) from exc
                     else:
-                        await fresh_namespace(km, path.parent)
-                    cells = await execute(nb, path, km, html_dir / f"{path.stem}.html")
+                        await fresh_namespace(km, kc, path.parent)
+                    cells = await execute(nb, path, km, kc, page)
                 except StageFailed:
                     await asyncio.gather(*exports)  # the exporter is not shared between threads
                     write_html(nb, path, html_dir, exporter)
                     raise
                 report_times(path, time.perf_counter() - start, cells)
                 exports.append(loop.run_in_executor(writer, write_html, nb, path, html_dir, exporter))
-            if km is not None and await km.is_alive():
-                await run_silently(km, WAIT_FOR_FIGURES, "figures drawn beside the notebooks failed")
+            if kc is not None and await km.is_alive():
+                await run_silently(km, kc, WAIT_FOR_FIGURES, "figures drawn beside the notebooks failed")
         finally:
-            await stop_kernel(await starting if starting is not None else km)
+            await stop_kernel(await starting if starting is not None else km, kc)
             await asyncio.gather(*exports)
             writer.shutdown()
 
