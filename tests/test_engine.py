@@ -133,6 +133,28 @@ def test_the_calling_process_works_ahead_while_the_workers_finish_a_batch(monkey
     assert ahead, "this process computed part of the second batch before the first was complete"
 
 
+def _switch_interval(text: str) -> tuple[int, float]:
+    """A stage function: the process that ran it and its interpreter's thread switch interval then."""
+    return os.getpid(), sys.getswitchinterval()
+
+
+@pytest.mark.skipif(not engine.FORK, reason="the calling process computes beside forked workers only where fork is safe")
+def test_the_calling_process_hands_its_pool_the_lock_often_while_it_computes(monkeypatch):
+    """Beside its pool, this process switches threads every GIL_SWITCH_SECONDS (the pool's threads move chunks and
+    results a piece at a time, each piece waiting for the lock); the usual interval is back when the stage ends."""
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+    monkeypatch.setattr(engine, "drawing", lambda: 0)
+    before = sys.getswitchinterval()
+    results = engine.map_documents(_switch_interval, [f"{i}号支部" for i in range(40)], stage="switch", engine="local", cache=False, serial_below=0)
+    here = {interval for pid, interval in results if pid == TEST_PROCESS}
+    assert here == {engine.GIL_SWITCH_SECONDS} and engine.GIL_SWITCH_SECONDS < before
+    assert {pid for pid, _ in results} - {TEST_PROCESS}, "a worker took part"
+    assert sys.getswitchinterval() == before
+    serial = engine.map_documents(_switch_interval, ["一号支部"], stage="switch", engine="serial", cache=False)
+    assert serial == [(TEST_PROCESS, before)], "alone, this process keeps the usual interval"
+
+
 COUNTED = """
 CALLS = []
 

@@ -78,6 +78,7 @@ CHUNKS_PER_WORKER = 16
 # with 2 the worker ran dry and the calling process did 22 of the chunks itself, 5.5 s; with 3, 17 chunks, 5.1 s;
 # with 4, 13 chunks, 5.2 s (the calling process then waited 0.55 s for the worker). More only holds results longer.
 QUEUED_PER_WORKER = 3
+GIL_SWITCH_SECONDS = 0.0005  # while this process computes beside its pool (see _stream)
 # Pool workers exit when their stage ends: a fresh worker holds ~250-320 MB (pandas, jieba and that stage's
 # dictionaries), a forked one what it has written to since the fork; either would otherwise sit beside the notebook's
 # own later peak (charts, reports).
@@ -376,6 +377,12 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
             done[index] = future.result()
             bar.update(len(chunks[index]))
 
+    switching = sys.getswitchinterval()
+    if here and workers > 1:
+        # This process runs Python for its own chunks while its pool's threads move the workers' chunks and results
+        # through pipes a piece at a time, each piece waiting for the interpreter lock: at the default 5 ms a result of
+        # a megabyte (a chunk's cleaning log) kept the worker idle ~0.1 s after each chunk.
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
     try:
         for b, end in enumerate(ends):
             start = ends[b - 1] if b else 0
@@ -407,6 +414,7 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
                     collect(block=True)
             yield [result for i in range(start, end) for result in done.pop(i)]
     finally:
+        sys.setswitchinterval(switching)
         if executor:
             executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
 
