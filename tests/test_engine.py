@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
 
 import pytest
 
@@ -153,6 +154,46 @@ def test_the_calling_process_hands_its_pool_the_lock_often_while_it_computes(mon
     assert sys.getswitchinterval() == before
     serial = engine.map_documents(_switch_interval, ["一号支部"], stage="switch", engine="serial", cache=False)
     assert serial == [(TEST_PROCESS, before)], "alone, this process keeps the usual interval"
+
+
+def _upper(text: str) -> str:
+    return text.upper()
+
+
+class _PoolAtOnce:
+    """A stand-in for the local pool: runs each chunk when it is submitted and records the chunk's first item."""
+
+    def __init__(self, *_args) -> None:
+        self.submitted: list[str] = []
+
+    def submit(self, run_chunk, func, chunk, star):
+        self.submitted.append(chunk[0])
+        future: Future = Future()
+        future.set_result(run_chunk(func, chunk, star))
+        return future
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
+
+
+def test_the_workers_queue_is_full_when_the_caller_gets_a_batch(monkeypatch):
+    """The caller handles each batch (cleaning writes its log), so the workers' queue is topped up before the batch
+    goes out: every chunk of the later batches the workers can take, up to QUEUED_PER_WORKER, is with them by then."""
+    monkeypatch.setenv("ENGINE_PROGRESS", "off")
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+    monkeypatch.setattr(engine, "drawing", lambda: 0)
+    pool = _PoolAtOnce()
+    monkeypatch.setattr(engine, "local_pool", lambda n: pool)
+    texts = [f"b{i:03d}" for i in range(96)]  # 5 characters each with the separator: three batches of 32
+    batches = engine.map_batches(_upper, texts, stage="queue", engine="local", cache=False, serial_below=0, batch_chars=160)
+    seen = 0
+    for batch in batches:
+        assert batch == [t.upper() for t in texts[seen : seen + len(batch)]]
+        seen += len(batch)
+        if seen < len(texts):
+            later = [first for first in pool.submitted if texts.index(first) >= seen]
+            assert len(later) >= engine.QUEUED_PER_WORKER, f"after {seen} items only {later} were queued"
+    assert seen == len(texts) and pool.submitted, "the pool took part"
 
 
 COUNTED = """
