@@ -183,3 +183,35 @@ def test_drawings_go_on_across_notebooks_only_when_the_runner_waits_for_them(tmp
             outputs.wait_for_figures()
             gc.unfreeze()  # start_drawing froze this test process's objects (see engine.start_beside)
         assert not engine._BESIDE and not engine._BESIDE_POOL and path.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
+def test_the_report_embeds_a_figure_still_being_drawn_once_it_is_drawn(tmp_path, monkeypatch):
+    """The report's sections are built while the last charts are drawn: a figure under way is a placeholder that
+    write_report fills in after waiting, byte for byte what the section would have held had it waited first; corpus
+    text cannot forge a placeholder (it is escaped)."""
+    import gc
+
+    import pandas as pd
+
+    from helpers.base import outputs
+    from helpers.stage5_report import blocks
+
+    monkeypatch.setenv("ENGINE", "local")
+    monkeypatch.setenv(engine.DRAW_ACROSS_NOTEBOOKS, "1")
+    monkeypatch.setattr(engine, "n_workers", lambda: 2)
+    monkeypatch.setitem(outputs.REGISTRY, "99_probe", ((), ("probe_*",)))
+    for name, sub in (("FIGURES", "figures"), ("CACHE", "cache"), ("TABLES", "tables")):
+        monkeypatch.setattr(paths, name, tmp_path / sub)
+    charts.start_drawing()
+    path = charts.heatmap(pd.DataFrame({"战斗堡垒": [1.0, 2.0]}, index=["平湖", "布吉"]), "框架", "probe_pending")
+    outputs.finish("99_probe", {"probe_pending": path})
+    pending = blocks.figure("probe_pending", "框架 by street")
+    assert 'data-pending-figure="probe_pending"' in pending and "base64" not in pending
+    forged = blocks.escape_html('<img data-pending-figure="probe_pending"')
+    report = blocks.write_report(f"<p>{pending}</p><p>{forged}</p>", tmp_path / "report.html")
+    gc.unfreeze()  # start_drawing froze this test process's objects (see engine.start_beside)
+    assert not engine._BESIDE and path.exists()
+    drawn = blocks.figure("probe_pending", "框架 by street")
+    assert "data:image/png;base64," in drawn
+    assert report.read_text(encoding="utf-8") == f"<p>{drawn}</p><p>{forged}</p>"

@@ -20,7 +20,7 @@ from fontTools.ttLib import TTFont
 from IPython.display import Markdown
 from PIL import Image
 
-from helpers.base import paths
+from helpers.base import engine, outputs, paths
 from helpers.base.outputs import FIGURE_INDEX, figure_status
 from helpers.base.tables import read_table
 from helpers.stage5_report.bilingual import header, label, translate
@@ -64,21 +64,33 @@ def png_scale(path: Path) -> int:
     return 2 if dpi and dpi >= 180 else 1
 
 
-def figure(name: str, caption: str, alt: str | None = None, takeaway: str = "", cannot_show: str = "") -> str:
-    """An embedded PNG from figures/ (data URI) shown at its design size (sharp on 2x screens), or a note if the
-    figure was not drawn in this run (figure_index.csv says why); the caption carries a data-built takeaway and what
-    the figure cannot show."""
-    index = read_table(FIGURE_INDEX) if (paths.TABLES / f"{FIGURE_INDEX}.csv").exists() else pd.DataFrame()
-    drawn, note = figure_status(index, name)
-    path = paths.FIGURES / f"{name}.png"
-    if not drawn or not path.exists():
-        return f'<p class="note">(No figure: {escape_html(note or "not enough data in this corpus")}.)</p>'
-
+def image_source(path: Path) -> str:
+    """The start of an <img> tag embedding this PNG (data URI) at its design width (sharp on 2x screens)."""
     with Image.open(path) as image:
         width = image.width // png_scale(path)
     data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" width="{width}"'
+
+
+# A figure still being drawn when its section is built (the report is built while the last charts are drawn): a tag
+# write_report fills in with image_source once every drawing is done. Corpus text is escaped, so it cannot make one.
+PENDING_FIGURE = re.compile(r'<img data-pending-figure="([^"<>]+)"')
+
+
+def figure(name: str, caption: str, alt: str | None = None, takeaway: str = "", cannot_show: str = "") -> str:
+    """An embedded PNG from figures/ (image_source; one still being drawn is embedded by write_report), or a note if
+    the figure was not drawn in this run (figure_index.csv says why); the caption carries a data-built takeaway and
+    what the figure cannot show."""
+    index = read_table(FIGURE_INDEX) if (paths.TABLES / f"{FIGURE_INDEX}.csv").exists() else pd.DataFrame()
+    drawn, note = figure_status(index, name)
+    path = paths.FIGURES / f"{name}.png"
+    pending = drawn and engine.being_made(path)
+    if not drawn or not (pending or path.exists()):
+        return f'<p class="note">(No figure: {escape_html(note or "not enough data in this corpus")}.)</p>'
+
+    image = f'<img data-pending-figure="{escape_html(name)}"' if pending else image_source(path)
     return (
-        f'<figure><div class="frame"><img src="data:image/png;base64,{data}" width="{width}" '
+        f'<figure><div class="frame">{image} '
         f'alt="{escape_html(alt or takeaway or caption)}"></div>'
         f"<figcaption>{caption_html(caption, takeaway, cannot_show)}</figcaption></figure>"
     )
@@ -339,7 +351,10 @@ def page(title: str, subtitle: str, findings: list[str], sections: list[Section]
 
 
 def write_report(document: str, path: Path | None = None) -> Path:
-    """Write build/report.html."""
+    """Write build/report.html once every figure is drawn (outputs.wait_for_figures: a failed or lost drawing stops
+    the report here), with the figures still being drawn when their sections were built embedded now."""
+    outputs.wait_for_figures()
+    document = PENDING_FIGURE.sub(lambda m: image_source(paths.FIGURES / f"{html.unescape(m.group(1))}.png"), document)
     path = path or paths.REPORT_HTML
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(document, encoding="utf-8")

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pandas as pd
 
-from helpers.base import outputs, paths, schema
+from helpers.base import paths, schema
 from helpers.base.chinese import sentences
 from helpers.base.outputs import FIGURE_INDEX
 from helpers.base.tables import PARQUET_MIN_BYTES, read_table, read_table_rows, row_count
@@ -32,7 +32,7 @@ DOUBTFUL_OUTCOMES = ("partial", "joined-possible-loss")  # edits after which the
 
 # ---------------------------------------------------------------- the sections, from the tables
 def load_tables() -> dict[str, pd.DataFrame]:
-    """Every table the report reads (written by notebooks 01-04), then every figure they asked for, once drawn."""
+    """Every table the report reads (written by notebooks 01-04)."""
     names = [
         "documents",
         "segments",
@@ -56,12 +56,11 @@ def load_tables() -> dict[str, pd.DataFrame]:
     found = {n: read_table(n) for n in names if (paths.TABLES / f"{n}.csv").exists()}
     if (paths.TABLES / "cleaning_log.csv").exists():  # ~800,000 rows at 4,000 documents: only the doubtful ones are shown
         found["cleaning_log"] = read_table_rows("cleaning_log", "outcome", DOUBTFUL_OUTCOMES)
-    # Figures may still be drawn beside the notebooks (see helpers.base.outputs): the tables are read while the last
-    # ones are drawn (at 1,000 documents the kernel comes to the report ~3 s before the last chart, and reading takes
-    # ~1.3 s), and the report waits for them all here, before it builds anything that embeds one. Tried before
-    # notebooks 03 and 04 released their dictionaries (codebook.release_dictionary, reported.release_tagger: ~180 MB),
-    # reading first had raised the build's peak to 1,049-1,058 MB (the kernel's 650 MB beside the worker's 303-310 MB).
-    outputs.wait_for_figures()
+    # Figures may still be drawn beside the notebooks (see helpers.base.outputs): the tables are read, and the sections
+    # built, while the last ones are drawn; blocks.write_report waits for them and embeds those that were still under
+    # way. Tried before notebooks 03 and 04 released their dictionaries (codebook.release_dictionary,
+    # reported.release_tagger: ~180 MB), reading first had raised the build's peak to 1,049-1,058 MB (the kernel's
+    # 650 MB beside the worker's 303-310 MB).
     return found
 
 
