@@ -710,3 +710,25 @@ def test_waiting_for_the_drawings_stops_work_ahead_never_used(tmp_path, monkeypa
     assert not process.is_alive() and not engine._AHEAD
     assert engine.work_ahead(_pid_and_niceness, texts[:1], stage="never run", cache_file=cache)
     engine.stop_ahead()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not engine.FORK, reason="work ahead runs only where fork is safe (Linux)")
+def test_a_large_drawing_beside_stops_work_ahead(tmp_path, monkeypatch):
+    """A large drawing takes the idle core the work ahead was using (and drawings then go on until the report): the
+    process is stopped there, not held with its memory until its stage; a small job (a cloud, drawn only when the
+    worker is idle) leaves it going."""
+    _beside_on_two_cores(monkeypatch)
+    monkeypatch.setenv(engine.DRAW_ACROSS_NOTEBOOKS, "1")
+    texts = [f"党建引领 text {i} " * 10 for i in range(500)]  # 10 s of work: still going when it is stopped
+    small, large = tmp_path / "small", tmp_path / "large"
+    try:
+        assert engine.work_ahead(_pid_and_niceness, texts, stage="drawn over", cache_file=tmp_path / "ahead.sqlite")
+        process = engine._AHEAD["drawn over"]
+        engine.beside("small", _write_pid, str(small), makes=small, small=True)
+        assert process.is_alive() and "drawn over" in engine._AHEAD
+        engine.beside("large", _write_pid, str(large), makes=large)
+        assert not process.is_alive() and not engine._AHEAD
+    finally:
+        engine.wait_beside()
+    assert small.exists() and large.exists()
