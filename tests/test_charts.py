@@ -154,7 +154,7 @@ def test_clouds_with_fonts_loaded_once_are_the_same_pixels():
 @pytest.mark.skipif(not engine.FORK, reason="jobs run beside only where fork is safe (Linux)")
 def test_drawings_go_on_across_notebooks_only_when_the_runner_waits_for_them(tmp_path, monkeypatch):
     """Standing alone, a notebook's finish waits for its figures; run by run_notebooks (the environment variable), it
-    records a figure being drawn as drawn and leaves the worker drawing until wait_for_figures (the report's first
+    records a figure being drawn as drawn and leaves the worker drawing until wait_for_figures (the report's last
     step)."""
     import gc
 

@@ -7,8 +7,8 @@ registers is recorded in figure_index.csv as drawn or not, with the reason. The 
 index says it was drawn in this run. When run_notebooks runs every notebook in one kernel
 (engine.draws_across_notebooks), a notebook's figures may still be drawn while the next notebook runs: the index counts
 a figure under way as drawn (a drawing that fails stops the run, naming the figure), and `wait_for_figures()` (the
-report's, once it has read its tables, and the runner's last step) waits for them, then checks that every figure
-recorded as drawn is there.
+report's last step, blocks.write_report, once its sections are built, and the runner's) waits for them, then checks
+that every figure recorded as drawn is there.
 """
 
 from __future__ import annotations
