@@ -154,6 +154,13 @@ def test_the_calling_process_hands_its_pool_the_lock_often_while_it_computes(mon
     assert sys.getswitchinterval() == before
     serial = engine.map_documents(_switch_interval, ["一号支部"], stage="switch", engine="serial", cache=False)
     assert serial == [(TEST_PROCESS, before)], "alone, this process keeps the usual interval"
+    texts = [f"{i}号支部" for i in range(40)]
+    first, second = (engine.map_batches(_switch_interval, texts, stage="switch", engine="local", cache=False, serial_below=0, batch_chars=40) for _ in range(2))
+    next(first), next(second)  # two streams open at once, closed in the order they were opened
+    first.close()
+    assert sys.getswitchinterval() == engine.GIL_SWITCH_SECONDS, "the second stream still computes beside its pool"
+    second.close()
+    assert sys.getswitchinterval() == before
 
 
 def _upper(text: str) -> str:

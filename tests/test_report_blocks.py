@@ -475,6 +475,8 @@ def test_the_font_subset_keeps_the_asked_characters_with_the_full_fonts_outlines
         assert getattr(small[table], field) == getattr(full[table], field), (table, field)
 
 
-def test_write_report(tmp_path):
+def test_write_report(tmp_path, monkeypatch):
+    for name in ("TABLES", "FIGURES"):  # no figure index or figures of another test: nothing to wait for or embed
+        monkeypatch.setattr(paths, name, tmp_path / name.lower())
     path = blocks.write_report("<!DOCTYPE html>\n<p>平湖</p>\n", tmp_path / "out" / "report.html")
     assert path.read_text(encoding="utf-8") == "<!DOCTYPE html>\n<p>平湖</p>\n"

@@ -70,7 +70,7 @@ def test_one_client_serves_every_notebook_of_the_kernel(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_a_silent_run_in_a_dying_kernel_fails_in_one_line(tmp_path):
     """The reset between notebooks and the final wait for figures are silent runs: a kernel that dies meanwhile (out of
-    memory) ends the run with a line saying so, instead of a wait for a reply that never comes."""
+    memory) ends the run with a line saying how, instead of a wait for a reply that never comes."""
 
     async def run() -> str:
         km = await run_notebooks.start_kernel(tmp_path, tmp_path)
@@ -84,8 +84,20 @@ def test_a_silent_run_in_a_dying_kernel_fails_in_one_line(tmp_path):
         return "no failure"
 
     start = time.perf_counter()
-    assert asyncio.run(run()) == "the probe failed: the kernel died (out of memory?)"
+    assert asyncio.run(run()) == "the probe failed: the kernel exited with code 3"
     assert time.perf_counter() - start < 60
+
+
+@pytest.mark.slow
+def test_a_cell_asking_for_input_fails_at_once(tmp_path, capsys, monkeypatch):
+    """Nobody can answer input() in a run of `make report`: the cell fails at once, naming why, instead of waiting."""
+    monkeypatch.setattr(paths, "REPORT_HTML", tmp_path / "report.html")
+    book = notebook_file(tmp_path, "01_ask.ipynb", "name = input('street? ')")
+    start = time.perf_counter()
+    assert run_notebooks.main([str(tmp_path / "html"), str(book)]) == 1
+    assert time.perf_counter() - start < 120
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("notebook 01 failed: StdinNotImplementedError:") and "(cell 0 `name = input('street? ')`)" in err, err
 
 
 def test_parquet_copy_only_for_large_tables(monkeypatch):

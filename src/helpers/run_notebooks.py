@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -153,6 +154,7 @@ async def connect(km: AsyncKernelManager) -> AsyncKernelClient:
     serves them all."""
     kc = km.client()
     kc.start_channels()
+    kc.allow_stdin = False  # as nbclient sets its own: a cell asking for input fails at once (nobody can answer it)
     try:
         await kc.wait_for_ready(timeout=KERNEL_STARTUP_SECONDS)
     except BaseException:
@@ -170,12 +172,24 @@ async def run_silently(km: AsyncKernelManager, kc: AsyncKernelClient, code: str,
             reply = await kc.get_shell_msg(timeout=1)
         except Empty:
             if not await km.is_alive():
-                raise StageFailed(f"{failed}: the kernel died (out of memory?)") from None
+                raise StageFailed(f"{failed}: {await kernel_death(km)}") from None
             continue
         if reply["parent_header"].get("msg_id") == msg_id:
             break
     if reply["content"].get("status") != "ok":
         raise StageFailed(f"{failed}: {ANSI.sub('', reply['content'].get('evalue', ''))}")
+
+
+async def kernel_death(km: AsyncKernelManager) -> str:
+    """How a dead kernel ended, from its exit status: killed by a signal (SIGKILL: most often the out-of-memory killer)
+    or exited with a code."""
+    status = await km.provisioner.poll() if km.provisioner is not None else None
+    if status is None:
+        return "the kernel died"
+    if status < 0:
+        signal_name = signal.Signals(-status).name if -status in signal.valid_signals() else f"signal {-status}"
+        return f"the kernel was killed ({signal_name}{': out of memory?' if -status == signal.SIGKILL else ''})"
+    return f"the kernel exited with code {status}"
 
 
 async def fresh_namespace(km: AsyncKernelManager, kc: AsyncKernelClient, folder: Path) -> None:

@@ -388,12 +388,12 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
             in_flight[submit(chunks[front])] = front
             front += 1
 
-    switching = sys.getswitchinterval()
-    if here and workers > 1:
-        # This process runs Python for its own chunks while its pool's threads move the workers' chunks and results
-        # through pipes a piece at a time, each piece waiting for the interpreter lock: at the default 5 ms a result of
-        # a megabyte (a chunk's cleaning log) kept the worker idle ~0.1 s after each chunk.
-        sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    # This process runs Python for its own chunks while its pool's threads move the workers' chunks and results through
+    # pipes a piece at a time, each piece waiting for the interpreter lock: at the default 5 ms a result of a megabyte
+    # (a chunk's cleaning log) kept the worker idle ~0.1 s after each chunk.
+    fast_switching = here and workers > 1
+    if fast_switching:
+        _switch_fast()
     try:
         for b, end in enumerate(ends):
             start = ends[b - 1] if b else 0
@@ -423,9 +423,26 @@ def _stream(func: Callable, batches: list[list], star: bool, bar, mode: str, cli
             top_up()
             yield [result for i in range(start, end) for result in done.pop(i)]
     finally:
-        sys.setswitchinterval(switching)
+        if fast_switching:
+            _switch_back()
         if executor:
             executor.shutdown(wait=True)  # the stage is over: give the workers' memory back now
+
+
+_SWITCHING: list[float] = []  # the interval before the first stream still open switched fast, once per open stream
+
+
+def _switch_fast() -> None:
+    """Switch threads every GIL_SWITCH_SECONDS while any stream computes beside its pool (streams may overlap)."""
+    _SWITCHING.append(_SWITCHING[0] if _SWITCHING else sys.getswitchinterval())
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+
+
+def _switch_back() -> None:
+    """The usual interval again once no stream computes beside its pool."""
+    usual = _SWITCHING.pop()
+    if not _SWITCHING:
+        sys.setswitchinterval(usual)
 
 
 def local_pool(n: int, initializer: Callable[[], None] | None = None):
