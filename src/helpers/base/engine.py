@@ -595,7 +595,8 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # by then (notebook 03's framing codes: ~4.3 s of one core, on the path to its charts) is worked ahead in that time: a
 # process forked for it runs the stage at the lowest CPU priority (nice 19), so it takes only a core nothing else wants,
 # and stores its results in the stage's cache a batch at a time. When the stage itself is run (map_batches), it stops
-# that process and reads what it stored; it computes the rest. Not waiting for it keeps its ~250-300 MB (a forked copy
+# that process (the first large drawing beside stops it earlier: see `beside`) and reads what it stored; it computes
+# the rest. Not waiting for it keeps its ~250-300 MB (a forked copy
 # of the kernel as it was, and jieba's dictionary) from standing beside the stage's own peak: waited for, the build's
 # peak was 990 and 1,012 MB; stopped, 906 and 907 MB. The results are those of the stage itself (the same function,
 # items and code version). At 1,000 bench documents notebook 03 took 5.8-6.3 s instead of 8.4-8.7 s, and the build
