@@ -215,3 +215,31 @@ def test_the_report_embeds_a_figure_still_being_drawn_once_it_is_drawn(tmp_path,
     drawn = blocks.figure("probe_pending", "框架 by street")
     assert "data:image/png;base64," in drawn
     assert report.read_text(encoding="utf-8") == f"<p>{drawn}</p><p>{forged}</p>"
+
+
+def test_drawn_once_and_cropped_as_savefig_tight_crops():
+    """draw_cropped skips savefig's first, pixel-less draw, yet gives the pixels of bbox_inches="tight": a laid-out
+    chart with a title above and a caveat below the axes (outside the figure, as the heatmaps' note is)."""
+    charts.use_cjk_font()
+
+    def chart():
+        fig, ax = plt.subplots(figsize=(4, 2.5))
+        ax.barh(["战斗堡垒 zhàndòu bǎolěi", "群众 qúnzhòng"], [3, 5])
+        fig.suptitle("党建引领 · party building")
+        fig.tight_layout()
+        fig.text(0.01, -0.02, charts.UNVERIFIED, fontsize=8, ha="left", va="top")
+        return fig
+
+    def drawn_pixels(draw) -> tuple[int, tuple[int, int], bytes]:
+        fig, draws = chart(), []
+        real_draw = fig.draw
+        fig.draw = lambda renderer: (draws.append(renderer), real_draw(renderer))  # savefig's draws, pixel-less or not
+        draw(fig)
+        renderer = fig.canvas.renderer
+        plt.close(fig)
+        return len(draws), (int(renderer.width), int(renderer.height)), bytes(renderer.buffer_rgba())
+
+    ours = drawn_pixels(charts.draw_cropped)
+    theirs = drawn_pixels(lambda fig: fig.savefig(charts._Discard(), dpi=charts.DPI * charts.SCALE, bbox_inches="tight", format="raw"))
+    assert (ours[0], theirs[0]) == (1, 2)
+    assert ours[1:] == theirs[1:] and ours[1][0] > 400

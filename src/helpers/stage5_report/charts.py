@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 from PIL import Image, ImageFont  # noqa: E402
 from wordcloud import WordCloud
 from wordcloud import wordcloud as wordcloud_module
@@ -58,7 +59,10 @@ def use_cjk_font() -> str:
             "font.sans-serif": [family, "DejaVu Sans"],
             "axes.unicode_minus": False,
             "svg.hashsalt": "longgang",
-            "figure.dpi": DPI,
+            # Laid out at the resolution it is drawn at: tight_layout's text measurements are then the ones the
+            # drawing reuses (matplotlib caches them per renderer and DPI), not made twice. 0.7 s of the charts' 13 s
+            # of CPU at 1,000 bench documents; the layout moves by a pixel here and there.
+            "figure.dpi": DPI * SCALE,
             **STYLE,
         }
     )
@@ -138,7 +142,7 @@ def warm_up() -> None:
     fig, ax = plt.subplots(figsize=(2, 1))
     ax.set_title("党建引领 dǎngjiàn yǐnlǐng · party building", fontsize=10)
     ax.set_yticks([0], ["基层治理 1"])
-    fig.savefig(_Discard(), dpi=DPI * SCALE, bbox_inches="tight", format="raw")
+    draw_cropped(fig)
     plt.close(fig)
 
 
@@ -157,7 +161,7 @@ def save(fig: plt.Figure, name: str) -> Path:
     paths.ensure_dirs()
     path = paths.FIGURES / f"{name}.png"
     # The figure's own Agg pixels, read in place: no PNG (or any file) encoded and decoded on the way to the palette.
-    fig.savefig(_Discard(), dpi=DPI * SCALE, bbox_inches="tight", format="raw")
+    draw_cropped(fig)
     renderer = fig.canvas.renderer  # the renderer savefig drew the cropped figure with
     size = (int(renderer.width), int(renderer.height))
     pixels = renderer.buffer_rgba()
@@ -175,6 +179,21 @@ def save(fig: plt.Figure, name: str) -> Path:
     # zlib level 8: within 3% of optimize=True's level-9 bytes (the report is bounded) in a third of its time.
     quantised.save(path, format="PNG", compress_level=8, dpi=(DPI * SCALE, DPI * SCALE))
     return path
+
+
+def draw_cropped(fig: plt.Figure) -> None:
+    """Draw the figure into its Agg buffer at SCALE x DPI, cropped to its ink as savefig's bbox_inches="tight" crops.
+
+    Given "tight" (or a layout engine, and tight_layout leaves a placeholder one), savefig first draws the whole figure
+    without pixels to find its extent: a Python walk over every artist, a seventh of a chart's time. Here the extent
+    is measured without that walk, at the saving resolution as savefig would, and the placeholder is dropped, so the
+    figure is drawn once. Measured on the charts of 1,000 bench documents: the same bytes, 11.7 s of CPU against 13.0 s.
+    A real layout engine (constrained) is kept: it lays the figure out in that first draw."""
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        fig.set_layout_engine(None)
+    fig.dpi = DPI * SCALE
+    extent = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+    fig.savefig(_Discard(), dpi=DPI * SCALE, bbox_inches=extent, format="raw")
 
 
 class _Discard(io.RawIOBase):
