@@ -661,7 +661,7 @@ def _stop(stage: str, process: Any) -> None:
 
 
 # ---------------------------------------------------------------- work beside the notebook
-# A chart takes matplotlib 1-5 s of one core (text layout of a few hundred labels, mostly Python), and a notebook draws
+# A chart takes matplotlib 0.5-2.5 s of one core (text layout of a few hundred labels, mostly Python), and a notebook draws
 # several while the second core idles. So drawings run in a worker forked from the kernel (each drawing's data goes to
 # it pickled) while the notebook goes on. One worker for many drawings, not one fork per drawing: after each fork the
 # kernel pays a page fault on the first write to every page it shares with a child (measured: ~0.2 s per fork for
