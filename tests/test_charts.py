@@ -219,18 +219,25 @@ def test_the_report_embeds_a_figure_still_being_drawn_once_it_is_drawn(tmp_path,
 
 def test_drawn_once_and_cropped_as_savefig_tight_crops():
     """draw_cropped skips savefig's first, pixel-less draw, yet gives the pixels of bbox_inches="tight": a laid-out
-    chart with a title above and a caveat below the axes (outside the figure, as the heatmaps' note is)."""
+    chart with a title above and a caveat below the axes (outside the figure, as the heatmaps' note is). A figure with
+    a constrained layout, laid out only in that first draw, is cropped as savefig crops it."""
     charts.use_cjk_font()
 
-    def chart():
-        fig, ax = plt.subplots(figsize=(4, 2.5))
-        ax.barh(["战斗堡垒 zhàndòu bǎolěi", "群众 qúnzhòng"], [3, 5])
+    def laid_out(fig: plt.Figure, ax) -> plt.Figure:
         fig.suptitle("党建引领 · party building")
+        ax.barh(["战斗堡垒 zhàndòu bǎolěi", "群众 qúnzhòng"], [3, 5])
+        return fig
+
+    def tight_chart() -> plt.Figure:
+        fig = laid_out(*plt.subplots(figsize=(4, 2.5)))
         fig.tight_layout()
         fig.text(0.01, -0.02, charts.UNVERIFIED, fontsize=8, ha="left", va="top")
         return fig
 
-    def drawn_pixels(draw) -> tuple[int, tuple[int, int], bytes]:
+    def constrained_chart() -> plt.Figure:
+        return laid_out(*plt.subplots(figsize=(4, 2.5), layout="constrained"))
+
+    def drawn_pixels(chart, draw) -> tuple[int, tuple[int, int], bytes]:
         fig, draws = chart(), []
         real_draw = fig.draw
         fig.draw = lambda renderer: (draws.append(renderer), real_draw(renderer))  # savefig's draws, pixel-less or not
@@ -239,7 +246,10 @@ def test_drawn_once_and_cropped_as_savefig_tight_crops():
         plt.close(fig)
         return len(draws), (int(renderer.width), int(renderer.height)), bytes(renderer.buffer_rgba())
 
-    ours = drawn_pixels(charts.draw_cropped)
-    theirs = drawn_pixels(lambda fig: fig.savefig(charts._Discard(), dpi=charts.DPI * charts.SCALE, bbox_inches="tight", format="raw"))
+    def tight(fig: plt.Figure) -> None:
+        fig.savefig(charts._Discard(), dpi=charts.DPI * charts.SCALE, bbox_inches="tight", format="raw")
+
+    ours, theirs = drawn_pixels(tight_chart, charts.draw_cropped), drawn_pixels(tight_chart, tight)
     assert (ours[0], theirs[0]) == (1, 2)
     assert ours[1:] == theirs[1:] and ours[1][0] > 400
+    assert drawn_pixels(constrained_chart, charts.draw_cropped)[1:] == drawn_pixels(constrained_chart, tight)[1:]
