@@ -591,16 +591,16 @@ def report_stage(stage: str, n_items: int, n_computed: int, seconds: float) -> N
 # ---------------------------------------------------------------- work ahead, on an idle core
 # Some of the kernel's work uses one core only (describing the documents, reading jieba's dictionaries, counting words),
 # and the drawing worker has nothing to draw before notebook 02's first chart: traced at 1,000 bench documents, ~6 s of
-# a core went unused between the end of the cleaning and that chart. A stage of a later notebook whose input is known
-# by then (notebook 03's framing codes: ~4.3 s of one core, on the path to its charts) is worked ahead in that time: a
+# a core went unused between the end of the cleaning and that chart. A stage of a later notebook whose input is known by
+# then (notebook 03's framing codes: ~4.3 s of one core, on the path to its charts) is worked ahead in that time: a
 # process forked for it runs the stage at the lowest CPU priority (nice 19), so it takes only a core nothing else wants,
 # and stores its results in the stage's cache a batch at a time. When the stage itself is run (map_batches), it stops
-# that process (the first large drawing beside stops it earlier: see `beside`) and reads what it stored; it computes
-# the rest. Not waiting for it keeps its ~250-300 MB (a forked copy
-# of the kernel as it was, and jieba's dictionary) from standing beside the stage's own peak: waited for, the build's
-# peak was 990 and 1,012 MB; stopped, 906 and 907 MB. The results are those of the stage itself (the same function,
-# items and code version). At 1,000 bench documents notebook 03 took 5.8-6.3 s instead of 8.4-8.7 s, and the build
-# 33.2, 33.2 and 33.5 s against 40.3, 36.4 and 36.1 s (alternating runs, the same tables, figures and report).
+# that process (the first large drawing beside stops it earlier: see `beside`) and reads what it stored; it computes the
+# rest. Not waiting for it keeps its ~250-300 MB (a forked copy of the kernel as it was, and jieba's dictionary) from
+# standing beside the stage's own peak: waited for, the build's peak was 990 and 1,012 MB; stopped, 906 and 907 MB. The
+# results are those of the stage itself (the same function, items and code version). At 1,000 bench documents notebook
+# 03 took 5.8-6.3 s instead of 8.4-8.7 s, and the build 33.2, 33.2 and 33.5 s against 40.3, 36.4 and 36.1 s (alternating
+# runs, the same tables, figures and report).
 AHEAD_BATCH_CHARS = 100_000  # the cache is written a batch at a time, so what the process has done is kept as it goes
 # Above this many characters no stage is worked ahead. The forked process keeps its own copy of every page the kernel
 # frees or rewrites after the fork (notebook 01's corpus), so its memory grows with the corpus: at 4,000 bench documents
@@ -803,7 +803,7 @@ def _hand_spare(_finished: Any = None) -> None:
             return
         name, job, makes = _SPARE[0]
         try:
-            future = _BESIDE_POOL[0].submit(_run_spare, job)
+            future = _BESIDE_POOL[0].submit(_run_beside, _call_pickled, job)
         except Exception:  # noqa: BLE001 - a broken or closed pool: the job stays, and the waiting process does it
             return
         _SPARE.popleft()
@@ -815,11 +815,6 @@ def _call_pickled(job: bytes) -> None:
     """Run a small job as it was queued: (func, args) pickled when `beside` was called."""
     func, args = pickle.loads(job)
     func(*args)
-
-
-def _run_spare(job: bytes) -> None:
-    """A small job in the drawing worker (queued pickled: it goes to the pool as it is)."""
-    _run_beside(_call_pickled, job)
 
 
 def drawing() -> int:
