@@ -199,3 +199,24 @@ def test_bench_growth_compares_the_two_largest_cold_runs_even_with_a_copies_note
     ]
     assert bench.growth_line(runs).startswith("time grows 2.1× for 4.0× the characters (0.52× linear)")
     assert bench.growth_line(runs[:1]) == ""
+
+
+def test_bench_splits_the_wall_time_into_a_fixed_part_and_a_multiple_of_jieba():
+    """From the two largest cold runs (the tenth session's bench: 30.7 s against jieba's 7.8 s at 1,000 documents,
+    92.7 s against 33.1 s at 4,000): each further second of jieba costs (92.7 - 30.7) / (33.1 - 7.8) = 2.45 s, and
+    92.7 - 2.45 × 33.1 = 11.6 s is fixed; within 3 × jieba from 11.6 / (0.55 × 33.1 / 8.66M) ≈ 5.5M characters, and
+    at 1,000 documents only with a fixed part under 0.55 × 7.8 = 4.3 s."""
+    runs = [
+        bench.Run(1000, 2_151_845, wall=30.7, jieba=7.8, note="cold"),
+        bench.Run(4000, 8_662_888, wall=92.7, jieba=33.1, note="cold, 4 copies counted once"),
+        bench.Run(4010, 8_690_000, wall=20.0, jieba=33.2, note="added"),
+    ]
+    fixed, marginal = bench.cost_split(runs)
+    assert round(marginal, 2) == 2.45 and round(fixed, 1) == 11.6
+    line = bench.cost_line(runs)
+    assert line.startswith("wall ≈ 11.6 s fixed + 2.45 × bare jieba's time")
+    assert "within 3 × bare jieba from about 5.5M characters" in line
+    assert line.endswith("a fixed part under 4.3 s at 1,000 documents"), "the 4,000-document run (2.8 ×) is within 3 × already"
+    costly = [bench.Run(1000, 2_151_845, wall=40.0, jieba=7.8, note="cold"), bench.Run(4000, 8_662_888, wall=140.0, jieba=33.1, note="cold")]
+    assert bench.cost_line(costly).endswith("so no corpus size is within 3 ×"), "each document costs 3.95 × jieba"
+    assert bench.cost_line(runs[:1]) == "" and bench.cost_split(runs[:1]) is None

@@ -1,7 +1,9 @@
 """`make bench`: the whole pipeline on perturbed corpora of about 20, 200 and 1,000 documents, against bare jieba.
 
 A benchmark, not a test: it prints a table (documents, characters, wall time, characters per second, the ratio to
-bare jieba cutting the same text in one process in the same run, peak memory, report size, seconds per notebook).
+bare jieba cutting the same text in one process in the same run, peak memory, report size, seconds per notebook),
+then how the time grows between the two largest corpora and its split into a part fixed per build and a multiple of
+bare jieba's time (what each further document costs), with the corpus size from which the build is within 3 × jieba.
 Corpora are windows of consecutive lines of the seed texts with every line perturbed from a seeded RNG (digits
 redrawn, a common word inserted after a random punctuation mark), so no cache ever hits; each run writes into a
 fresh temporary build folder; the machine's resource cache (dictionaries, no corpus) is built first.
@@ -230,9 +232,9 @@ HEADER = (
     "× jieba",
     "CPU s",
     "CPU × jieba CPU",
-    "peak tree MB",
-    "max proc MB",
-    "report MB",
+    "peak tree MiB",
+    "max proc MiB",
+    "report MB",  # decimal megabytes, as the bound on the report (5 MB) is read
     "01 / 02 / 03 / 04 / 05 s",
     "note",
 )
@@ -252,22 +254,66 @@ def row(run: Run) -> str:
         f"{run.cpu / run.jieba_cpu:.1f}" if run.jieba_cpu else "-",
         f"{run.tree_peak / 2**20:,.0f}",
         f"{run.largest_process / 2**20:,.0f}",
-        f"{run.report_bytes / 2**20:.1f}",
+        f"{run.report_bytes / 1e6:.2f}",
         per_nb,
         run.note,
     )
     return "| " + " | ".join(cells) + " |"
 
 
+def cold_runs(runs: list[Run]) -> list[Run]:
+    """The runs that succeeded on a cold build cache, in order (a note such as ', 4 copies counted once' may follow
+    'cold'; 'added' runs are warm)."""
+    return [r for r in runs if r.ok and r.note.startswith("cold")]
+
+
 def growth_line(runs: list[Run]) -> str:
-    """How the wall time grows between the two largest cold runs (a note such as ', 4 copies counted once' may follow
-    'cold'), or '' with fewer than two."""
-    cold = [r for r in runs if r.ok and r.note.startswith("cold")]
+    """How the wall time grows between the two largest cold runs, or '' with fewer than two."""
+    cold = cold_runs(runs)
     if len(cold) < 2:
         return ""
     a, b = cold[-2], cold[-1]
     growth = (b.wall / a.wall) / (b.characters / a.characters)
     return f"time grows {b.wall / a.wall:.1f}× for {b.characters / a.characters:.1f}× the characters ({growth:.2f}× linear) between the two largest corpora"
+
+
+TARGET_RATIO = 3.0  # issue 14: make report within this many times bare jieba's time on the same text
+
+
+def cost_split(runs: list[Run]) -> tuple[float, float] | None:
+    """(fixed seconds, marginal × jieba) of the wall time, from the two largest cold runs: wall ≈ fixed + marginal ×
+    bare jieba's seconds. The marginal ratio is what each further document costs against bare jieba cutting it; the
+    fixed part is what a build costs whatever the corpus (the kernel's start and imports, the figures' drawing, the
+    report). None with fewer than two such runs or no growth in jieba's time between them."""
+    cold = [r for r in cold_runs(runs) if r.jieba > 0]
+    if len(cold) < 2 or cold[-1].jieba <= cold[-2].jieba:
+        return None
+    a, b = cold[-2], cold[-1]
+    marginal = (b.wall - a.wall) / (b.jieba - a.jieba)
+    return b.wall - marginal * b.jieba, marginal
+
+
+def cost_line(runs: list[Run], target: float = TARGET_RATIO) -> str:
+    """The wall time split into a fixed part and a part growing with the corpus (cost_split), from how large a corpus
+    that makes the whole build `target` times bare jieba or less, and how small the fixed part would have to be for
+    each cold run that is slower than that; '' when it cannot be split."""
+    split = cost_split(runs)
+    if split is None:
+        return ""
+    fixed, marginal = split
+    cold = [r for r in cold_runs(runs) if r.jieba > 0]
+    line = f"wall ≈ {fixed:.1f} s fixed + {marginal:.2f} × bare jieba's time (from the two largest corpora): "
+    if marginal >= target:
+        return line + f"each further document costs {target:g} × jieba or more, so no corpus size is within {target:g} ×"
+    largest = cold[-1]
+    reached = fixed / ((target - marginal) * largest.jieba / largest.characters)  # characters
+    documents = reached * largest.documents / largest.characters
+    line += f"within {target:g} × bare jieba from about {reached / 1e6:.1f}M characters (~{documents:,.0f} documents of this size)"
+    slower = [r for r in cold if r.wall > target * r.jieba]
+    if slower:
+        needs = ", ".join(f"{max(0.0, (target - marginal) * r.jieba):.1f} s at {r.documents:,} documents" for r in slower)
+        line += f"; within {target:g} × it would need a fixed part under {needs}"
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,9 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    line = growth_line(runs)
-    if line:
-        print(line)
+    for line in (growth_line(runs), cost_line(runs)):
+        if line:
+            print(line)
     return 0 if all(r.ok for r in runs) else 1
 
 
