@@ -152,14 +152,57 @@ def test_figure_shows_a_2x_png_at_its_design_width(tmp_path, monkeypatch):
     ax.bar([0, 1], [1, 2])
     path = charts.save(fig, "t")
     write_table(pd.DataFrame([{"notebook": "test", "figure": "t", "drawn": True, "note": ""}]), outputs.FIGURE_INDEX)
-    assert blocks.png_scale(path) == 2
     from PIL import Image
 
     with Image.open(path) as image:
+        assert blocks.png_scale(image) == 2
         width = image.width
     out = blocks.figure("t", PAYLOAD, takeaway="Two bars.", cannot_show="anything else.")
     assert f'width="{width // 2}"' in out and "What it cannot show: anything else." in out and "<b>" not in out
     assert_inert(out)
+
+
+def test_a_report_over_its_bound_embeds_its_largest_figures_at_screen_resolution(tmp_path, monkeypatch, capsys):
+    """Within the bound the report is untouched; past it, the largest 2x figure first is embedded with half its pixels
+    each way (the same width on the page), until it fits; a cloud (1x) and escaped corpus text are never touched."""
+    import base64
+    import io
+    import re
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from helpers.stage5_report import charts
+
+    monkeypatch.setattr(paths, "FIGURES", tmp_path)
+    charts.use_cjk_font()
+    large, small = plt.subplots(figsize=(8, 4)), plt.subplots(figsize=(3, 2))
+    for (fig, ax), n in ((large, 40), (small, 3)):
+        ax.barh(range(n), range(1, n + 1), tick_label=[f"党建引领 {i}" for i in range(n)])
+    big_png, small_png = charts.save(large[0], "large"), charts.save(small[0], "small")
+    cloud = io.BytesIO()
+    Image.new("RGB", (300, 200), "white").save(cloud, format="PNG")  # no pHYs: drawn at 1x, like a word cloud
+    (tmp_path / "cloud.png").write_bytes(cloud.getvalue())
+    forged = blocks.escape_html('<img src="data:image/png;base64,' + "A" * 40 + '"')
+    document = "".join(f'<p>{forged}</p><figure>{blocks.image_source(tmp_path / f"{n}.png")} alt="x"></figure>' for n in ("large", "cloud", "small"))
+    size = len(document.encode("utf-8"))
+    assert blocks.within_budget(document, limit=size) == document and capsys.readouterr().err == ""
+
+    def embedded(html: str) -> list[tuple[bytes, str]]:
+        return [(base64.b64decode(data), width) for data, width in re.findall(r'base64,([A-Za-z0-9+/=]+)" width="(\d+)"', html)]
+
+    fitted = blocks.within_budget(document, limit=size - 1)
+    assert len(fitted.encode("utf-8")) <= size - 1 and fitted.count(forged) == 3
+    (large_now, large_width), (cloud_now, _), (small_now, _) = embedded(fitted)
+    (large_before, width_before), *_ = embedded(document)
+    assert large_width == width_before and cloud_now == cloud.getvalue() and small_now == small_png.read_bytes()
+    with Image.open(io.BytesIO(large_now)) as now, Image.open(big_png) as before:
+        assert now.size == (-(-before.width // 2), -(-before.height // 2)) and blocks.png_scale(now) == 1  # rounded up
+    assert "1 of 3 figures embedded at screen resolution" in capsys.readouterr().err
+    everything = blocks.within_budget(document, limit=1000)  # more than the figures can give: both 2x figures reduced
+    said = capsys.readouterr().err
+    assert embedded(everything)[1][0] == cloud.getvalue() and "2 of 3 figures embedded" in said and "no figure left to reduce" in said
+    assert blocks.screen_resolution(cloud.getvalue()) == cloud.getvalue()
 
 
 def test_heatmap_labels_contrast_with_their_cells():

@@ -10,6 +10,7 @@ import html
 import io
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from PIL import Image
 from helpers.base import engine, outputs, paths
 from helpers.base.outputs import FIGURE_INDEX, figure_status
 from helpers.base.tables import read_table
+from helpers.stage5_report import charts
 from helpers.stage5_report.bilingual import header, label, translate
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
@@ -57,17 +59,19 @@ def caption_html(caption: str, takeaway: str = "", cannot_show: str = "") -> str
     return lead + escape_html(caption) + limits
 
 
-def png_scale(path: Path) -> int:
+HIGH_DENSITY_DPI = 180  # a PNG whose pHYs says at least this was drawn at twice the screen resolution (charts: 220)
+
+
+def png_scale(image: Image.Image) -> int:
     """2 for a figure drawn at twice the screen resolution (its PNG says so in pHYs), else 1."""
-    with Image.open(path) as image:
-        dpi = image.info.get("dpi", (0, 0))[0]
-    return 2 if dpi and dpi >= 180 else 1
+    dpi = image.info.get("dpi", (0, 0))[0]
+    return 2 if dpi and dpi >= HIGH_DENSITY_DPI else 1
 
 
 def image_source(path: Path) -> str:
     """The start of an <img> tag embedding this PNG (data URI) at its design width (sharp on 2x screens)."""
     with Image.open(path) as image:
-        width = image.width // png_scale(path)
+        width = image.width // png_scale(image)
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" width="{width}"'
 
@@ -352,10 +356,55 @@ def page(title: str, subtitle: str, findings: list[str], sections: list[Section]
 
 def write_report(document: str, path: Path | None = None) -> Path:
     """Write build/report.html once every figure is drawn (outputs.wait_for_figures: a failed or lost drawing stops
-    the report here), with the figures still being drawn when their sections were built embedded now."""
+    the report here), with the figures still being drawn when their sections were built embedded now, and the whole
+    within REPORT_MAX_BYTES (within_budget)."""
     outputs.wait_for_figures()
     document = PENDING_FIGURE.sub(lambda m: image_source(paths.FIGURES / f"{html.unescape(m.group(1))}.png"), document)
+    document = within_budget(document)
     path = path or paths.REPORT_HTML
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(document, encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------- the report's size
+# The report is at most this many bytes whatever the corpus (issue 14). Tables show their first MAX_ROWS rows, so what
+# still grows with a corpus is its figures (four fifths of the report: 4.71 MB at 1,000 bench documents, 4.87 MB at
+# 4,000, where a chart by year has more years and points). Past the bound, the largest figures drawn at twice the
+# screen resolution are embedded at screen resolution, largest first, until the report fits: the same figure at the
+# same size on the page, less sharp on a high-density screen or in print.
+REPORT_MAX_BYTES = 5_000_000
+EMBEDDED_PNG = re.compile(r'(<img src="data:image/png;base64,)([A-Za-z0-9+/=]+)(")')  # image_source's tags
+
+
+def within_budget(document: str, limit: int = REPORT_MAX_BYTES) -> str:
+    """The document unchanged if it is within limit bytes (UTF-8), else with its largest 2x figures embedded at screen
+    resolution (screen_resolution), largest first, until it is; a line on stderr says how many and the final size."""
+    size = len(document.encode("utf-8"))
+    if size <= limit:
+        return document
+    parts = EMBEDDED_PNG.split(document)  # text, opening, data, closing, text, ...
+    figures = sorted(range(2, len(parts), 4), key=lambda i: (-len(parts[i]), i))
+    reduced = 0
+    for i in figures:
+        if size <= limit:
+            break
+        smaller = base64.b64encode(screen_resolution(base64.b64decode(parts[i]))).decode("ascii")
+        if len(smaller) < len(parts[i]):
+            size -= len(parts[i]) - len(smaller)
+            parts[i], reduced = smaller, reduced + 1
+    outcome = f"{size / 1e6:.2f} MB" if size <= limit else f"still {size / 1e6:.2f} MB: no figure left to reduce"
+    print(f"report.html: {reduced} of {len(figures)} figures embedded at screen resolution to stay within {limit / 1e6:g} MB ({outcome})", file=sys.stderr)
+    return "".join(parts)
+
+
+def screen_resolution(png: bytes) -> bytes:
+    """A figure drawn at twice the screen resolution (png_scale 2) as a PNG of half its pixels each way (a box filter)
+    in a new palette, which png_scale reads as 1; any other PNG unchanged."""
+    with Image.open(io.BytesIO(png)) as image:
+        if png_scale(image) != 2:
+            return png
+        dpi, rgb = image.info["dpi"][0], image.convert("RGB")
+    out = io.BytesIO()
+    charts.palette(rgb.reduce(2)).save(out, format="PNG", compress_level=charts.PNG_COMPRESS_LEVEL, dpi=(dpi / 2, dpi / 2))
+    return out.getvalue()
