@@ -203,6 +203,8 @@ def test_a_report_over_its_bound_embeds_its_largest_figures_at_screen_resolution
     said = capsys.readouterr().err
     assert embedded(everything)[1][0] == cloud.getvalue() and "2 of 3 figures embedded" in said and "no figure left to reduce" in said
     assert blocks.screen_resolution(cloud.getvalue()) == cloud.getvalue()
+    cut = big_png.read_bytes()[:200]  # a PNG Pillow cannot read is embedded as it was, not a reason to lose the report
+    assert blocks.screen_resolution(cut) == cut and blocks.screen_resolution(b"not a png") == b"not a png"
 
 
 def test_heatmap_labels_contrast_with_their_cells():

@@ -217,6 +217,11 @@ def test_bench_splits_the_wall_time_into_a_fixed_part_and_a_multiple_of_jieba():
     assert line.startswith("wall ≈ 11.6 s fixed + 2.45 × bare jieba's time")
     assert "within 3 × bare jieba from about 5.5M characters" in line
     assert line.endswith("a fixed part under 4.3 s at 1,000 documents"), "the 4,000-document run (2.8 ×) is within 3 × already"
+    assert bench.cost_line([runs[1], runs[0]]) == line, "the largest corpora, whatever the order the sizes were run in"
     costly = [bench.Run(1000, 2_151_845, wall=40.0, jieba=7.8, note="cold"), bench.Run(4000, 8_662_888, wall=140.0, jieba=33.1, note="cold")]
-    assert bench.cost_line(costly).endswith("so no corpus size is within 3 ×"), "each document costs 3.95 × jieba"
-    assert bench.cost_line(runs[:1]) == "" and bench.cost_split(runs[:1]) is None
+    assert bench.cost_line(costly).endswith("so no corpus size is within 3 × bare jieba"), "each document costs 3.95 × jieba"
+    # (40 - 7) / (33.1 - 7.8) = 1.30 and 40 - 1.30 × 33.1 = -3.2: no fixed part to pay back
+    cheap = [bench.Run(1000, 2_151_845, wall=7.0, jieba=7.8, note="cold"), bench.Run(4000, 8_662_888, wall=40.0, jieba=33.1, note="cold")]
+    assert bench.cost_line(cheap).startswith("wall ≈ -3.2 s fixed + 1.30 ×") and bench.cost_line(cheap).endswith("within 3 × bare jieba at every size")
+    untimed = bench.Run(8000, 17_000_000, wall=180.0, note="cold")  # bare jieba not timed: no split
+    assert bench.cost_line(runs[:1]) == "" and bench.cost_split(runs[:1]) is None and bench.cost_split([*runs, untimed]) is None

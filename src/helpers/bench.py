@@ -262,9 +262,9 @@ def row(run: Run) -> str:
 
 
 def cold_runs(runs: list[Run]) -> list[Run]:
-    """The runs that succeeded on a cold build cache, in order (a note such as ', 4 copies counted once' may follow
-    'cold'; 'added' runs are warm)."""
-    return [r for r in runs if r.ok and r.note.startswith("cold")]
+    """The runs that succeeded on a cold build cache, smallest corpus first (a note such as ', 4 copies counted once'
+    may follow 'cold'; 'added' runs are warm)."""
+    return sorted((r for r in runs if r.ok and r.note.startswith("cold")), key=lambda r: r.characters)
 
 
 def growth_line(runs: list[Run]) -> str:
@@ -284,9 +284,9 @@ def cost_split(runs: list[Run]) -> tuple[float, float] | None:
     """(fixed seconds, marginal × jieba) of the wall time, from the two largest cold runs: wall ≈ fixed + marginal ×
     bare jieba's seconds. The marginal ratio is what each further document costs against bare jieba cutting it; the
     fixed part is what a build costs whatever the corpus (the kernel's start and imports, the figures' drawing, the
-    report). None with fewer than two such runs or no growth in jieba's time between them."""
-    cold = [r for r in cold_runs(runs) if r.jieba > 0]
-    if len(cold) < 2 or cold[-1].jieba <= cold[-2].jieba:
+    report). None with fewer than two cold runs, bare jieba not timed on both, or no growth in its time between them."""
+    cold = cold_runs(runs)
+    if len(cold) < 2 or not 0 < cold[-2].jieba < cold[-1].jieba:
         return None
     a, b = cold[-2], cold[-1]
     marginal = (b.wall - a.wall) / (b.jieba - a.jieba)
@@ -294,25 +294,30 @@ def cost_split(runs: list[Run]) -> tuple[float, float] | None:
 
 
 def cost_line(runs: list[Run], target: float = TARGET_RATIO) -> str:
-    """The wall time split into a fixed part and a part growing with the corpus (cost_split), from how large a corpus
-    that makes the whole build `target` times bare jieba or less, and how small the fixed part would have to be for
-    each cold run that is slower than that; '' when it cannot be split."""
+    """The wall time split as cost_split splits it, the corpus sizes at which a build is within `target` times bare
+    jieba, and for each cold run slower than that, how small the fixed part would have to be; '' when it cannot be
+    split."""
     split = cost_split(runs)
     if split is None:
         return ""
     fixed, marginal = split
-    cold = [r for r in cold_runs(runs) if r.jieba > 0]
-    line = f"wall ≈ {fixed:.1f} s fixed + {marginal:.2f} × bare jieba's time (from the two largest corpora): "
-    if marginal >= target:
-        return line + f"each further document costs {target:g} × jieba or more, so no corpus size is within {target:g} ×"
-    largest = cold[-1]
-    reached = fixed / ((target - marginal) * largest.jieba / largest.characters)  # characters
+    cold, within = cold_runs(runs), f"within {target:g} × bare jieba"
+    line = f"wall ≈ {fixed:.1f} s fixed {'+' if marginal >= 0 else '-'} {abs(marginal):.2f} × bare jieba's time (from the two largest corpora): "
+    largest, gap = cold[-1], target - marginal  # within target × jieba wherever fixed <= gap × jieba
+    if fixed <= 0 and gap >= 0:
+        return line + f"{within} at every size"
+    if fixed >= 0 and gap <= 0:
+        return line + f"each further document costs {target:g} × jieba or more, so no corpus size is {within}"
+    reached = fixed / (gap * largest.jieba / largest.characters)  # characters
     documents = reached * largest.documents / largest.characters
-    line += f"within {target:g} × bare jieba from about {reached / 1e6:.1f}M characters (~{documents:,.0f} documents of this size)"
+    size = f"{reached / 1e6:.1f}M characters (~{documents:,.0f} documents of this size)"
+    if gap < 0:  # a negative fixed part and a marginal cost above the target: small corpora only
+        return line + f"{within} only below about {size}"
+    line += f"{within} from about {size}"
     slower = [r for r in cold if r.wall > target * r.jieba]
     if slower:
-        needs = ", ".join(f"{max(0.0, (target - marginal) * r.jieba):.1f} s at {r.documents:,} documents" for r in slower)
-        line += f"; within {target:g} × it would need a fixed part under {needs}"
+        needs = ", ".join(f"{gap * r.jieba:.1f} s at {r.documents:,} documents" for r in slower)
+        line += f"; {within} it would need a fixed part under {needs}"
     return line
 
 

@@ -400,11 +400,14 @@ def within_budget(document: str, limit: int = REPORT_MAX_BYTES) -> str:
 
 def screen_resolution(png: bytes) -> bytes:
     """A figure drawn at twice the screen resolution (png_scale 2) as a PNG of half its pixels each way (a box filter)
-    in a new palette, which png_scale reads as 1; any other PNG unchanged."""
-    with Image.open(io.BytesIO(png)) as image:
-        if png_scale(image) != 2:
-            return png
-        dpi, rgb = image.info["dpi"][0], image.convert("RGB")
+    in a new palette, which png_scale reads as 1; any other PNG (or one Pillow cannot read) unchanged."""
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            if png_scale(image) != 2:
+                return png
+            dpi, rgb = image.info["dpi"][0], image.convert("RGB")
+    except (OSError, ValueError):  # embedded as it was drawn: a figure left sharp is no reason to lose the report
+        return png
     out = io.BytesIO()
     charts.palette(rgb.reduce(2)).save(out, format="PNG", compress_level=charts.PNG_COMPRESS_LEVEL, dpi=(dpi / 2, dpi / 2))
     return out.getvalue()
