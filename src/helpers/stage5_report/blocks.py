@@ -409,5 +409,5 @@ def screen_resolution(png: bytes) -> bytes:
     except (OSError, ValueError):  # embedded as it was drawn: a figure left sharp is no reason to lose the report
         return png
     out = io.BytesIO()
-    charts.palette(rgb.reduce(2)).save(out, format="PNG", compress_level=charts.PNG_COMPRESS_LEVEL, dpi=(dpi / 2, dpi / 2))
+    charts.write_png(charts.palette(rgb.reduce(2)), out, dpi / 2)
     return out.getvalue()
